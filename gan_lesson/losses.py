@@ -1,0 +1,171 @@
+"""How each player is scored.
+
+Labels: real = 1, fake = 0. With D(x) the discriminator's probability that x is real:
+
+* discriminator (binary cross-entropy): L_D = −mean log D(x) − mean log(1 − D(G(z)))
+* minimax generator (Goodfellow et al. 2014): L_G = mean log(1 − D(G(z))), to be minimised;
+  it saturates (gradient → 0) exactly when D confidently rejects the fakes
+* non-saturating generator: L_G = −mean log D(G(z)), the same fixed point, strong gradients early
+* least squares (Mao et al. 2017): L_D = ½ mean (D(x) − 1)² + ½ mean D(G(z))²,
+  L_G = ½ mean (D(G(z)) − 1)², on D's raw score
+* Wasserstein (Arjovsky et al. 2017): a critic with an unbounded score, L_D = mean D(G(z)) − mean D(x),
+  L_G = −mean D(G(z)); the critic must be kept 1-Lipschitz by a gradient penalty
+  (Gulrajani et al. 2017) or by clipping its weights.
+
+Functions that take D's output accept probabilities by default; pass ``logits=True`` when D
+returns raw scores (``D.outputs_logits``), which avoids log(0) for confident discriminators.
+Every loss returns a scalar tensor.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .validation import check_choice, check_number
+
+__all__ = ["LOSSES", "discriminator_loss", "generator_loss_minimax", "generator_loss_non_saturating",
+           "least_squares_d_loss", "least_squares_g_loss", "wasserstein_d_loss", "wasserstein_g_loss",
+           "gradient_penalty", "clip_weights", "value_function", "loss_functions", "LOG4"]
+
+#: The names ``fit`` and the dashboard accept for ``loss``.
+LOSSES = ("non_saturating", "minimax", "least_squares", "wasserstein_gp", "wasserstein_clip")
+
+#: V(D*, G*) at the global optimum: −log 4 ≈ −1.386.
+LOG4 = math.log(4.0)
+
+
+def _scores(name, x, logits):
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        raise TypeError(f"{name} must be a float tensor of D's outputs; got {type(x).__name__}.")
+    if x.numel() == 0:
+        raise ValueError(f"{name} must hold at least one value; got an empty tensor.")
+    if not logits and x.numel() and (x.detach().min() < 0 or x.detach().max() > 1):
+        raise ValueError(
+            f"{name} must be probabilities in [0, 1] (D's sigmoid output); got values from "
+            f"{x.detach().min().item():.3g} to {x.detach().max().item():.3g}. "
+            "If D returns raw scores (no sigmoid), pass logits=True.")
+    return x
+
+
+# --- binary cross-entropy family (unchecked versions are used inside the training loop) ---
+
+def _bce(x, target, logits):
+    full = torch.full_like(x, float(target))
+    if logits:
+        return F.binary_cross_entropy_with_logits(x, full)
+    return F.binary_cross_entropy(x, full)
+
+
+def _d_bce(d_real, d_fake, logits):
+    return _bce(d_real, 1, logits) + _bce(d_fake, 0, logits)
+
+
+def _g_minimax(d_fake, logits):
+    return -_bce(d_fake, 0, logits)
+
+
+def _g_non_saturating(d_fake, logits):
+    return _bce(d_fake, 1, logits)
+
+
+def discriminator_loss(d_real, d_fake, *, logits=False):
+    """L_D = −mean log D(x) − mean log(1 − D(G(z))): BCE with real → 1 and fake → 0."""
+    return _d_bce(_scores("d_real", d_real, logits), _scores("d_fake", d_fake, logits), logits)
+
+
+def generator_loss_minimax(d_fake, *, logits=False):
+    """L_G = mean log(1 − D(G(z))) (minimised by G); saturates when D(G(z)) ≈ 0."""
+    return _g_minimax(_scores("d_fake", d_fake, logits), logits)
+
+
+def generator_loss_non_saturating(d_fake, *, logits=False):
+    """L_G = −mean log D(G(z)): BCE of the fakes against the label 'real' (1)."""
+    return _g_non_saturating(_scores("d_fake", d_fake, logits), logits)
+
+
+def value_function(d_real, d_fake, *, logits=False):
+    """V(D, G) = mean log D(x) + mean log(1 − D(G(z))); −log 4 at the global optimum."""
+    return -discriminator_loss(d_real, d_fake, logits=logits)
+
+
+# --- least squares ---
+
+def _ls_d(real, fake):
+    return 0.5 * (real - 1).pow(2).mean() + 0.5 * fake.pow(2).mean()
+
+
+def _ls_g(fake):
+    return 0.5 * (fake - 1).pow(2).mean()
+
+
+def least_squares_d_loss(d_real, d_fake):
+    """L_D = ½ mean (D(x) − 1)² + ½ mean D(G(z))², on D's raw score."""
+    return _ls_d(_scores("d_real", d_real, True), _scores("d_fake", d_fake, True))
+
+
+def least_squares_g_loss(d_fake):
+    """L_G = ½ mean (D(G(z)) − 1)²."""
+    return _ls_g(_scores("d_fake", d_fake, True))
+
+
+# --- Wasserstein ---
+
+def _w_d(real, fake):
+    return fake.mean() - real.mean()
+
+
+def _w_g(fake):
+    return -fake.mean()
+
+
+def wasserstein_d_loss(c_real, c_fake):
+    """Critic loss mean C(G(z)) − mean C(x); its negative estimates the Wasserstein-1 distance."""
+    return _w_d(_scores("c_real", c_real, True), _scores("c_fake", c_fake, True))
+
+
+def wasserstein_g_loss(c_fake):
+    """Generator loss −mean C(G(z))."""
+    return _w_g(_scores("c_fake", c_fake, True))
+
+
+def gradient_penalty(critic, real, fake, *, weight=10.0, generator=None):
+    """weight · mean (‖∇ C(x̂)‖ − 1)² at random points x̂ between real and fake rows.
+
+    ``critic``: a callable from samples ``(n, d)`` to scores; ``real`` and ``fake``: ``(n, d)``.
+    """
+    if not callable(critic):
+        raise TypeError(f"critic must be callable (a module or function); got {type(critic).__name__}.")
+    weight = check_number("weight", weight, low=0)
+    if real.shape != fake.shape:
+        raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} and {tuple(fake.shape)}.")
+    return _gradient_penalty(critic, real, fake.detach(), weight, generator)
+
+
+def _gradient_penalty(critic, real, fake, weight, generator=None):
+    t = torch.rand(real.shape[0], 1, generator=generator)
+    mixed = (t * real + (1 - t) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    return weight * (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+
+
+@torch.no_grad()
+def clip_weights(model, clip=0.01):
+    """Clamp every parameter of ``model`` to [−clip, clip] (the original WGAN constraint)."""
+    clip = check_number("clip", clip, low=0, low_open=True)
+    for p in model.parameters():
+        p.clamp_(-clip, clip)
+
+
+def loss_functions(name):
+    """``(d_loss(d_real, d_fake, logits), g_loss(d_fake, logits))`` for a loss name in ``LOSSES``.
+
+    The returned functions skip argument checks; they are what the training loop calls.
+    """
+    check_choice("loss", name, LOSSES)
+    if name == "non_saturating":
+        return _d_bce, _g_non_saturating
+    if name == "minimax":
+        return _d_bce, _g_minimax
+    if name == "least_squares":
+        return (lambda r, f, logits: _ls_d(r, f)), (lambda f, logits: _ls_g(f))
+    return (lambda r, f, logits: _w_d(r, f)), (lambda f, logits: _w_g(f))

@@ -1,0 +1,171 @@
+"""The two players: generators (noise -> sample) and discriminators (sample -> belief).
+
+Shape rules, true of every pair here:
+  * G maps noise ``(n, noise_dim)`` to samples ``(n, d)``, the shape of real data;
+  * D takes what G makes (or features of it) and returns ``(n, 1)``, one verdict a row;
+  * a discriminator with ``sigmoid=True`` returns P(real) in (0, 1); with ``sigmoid=False`` it
+    returns a raw score (a logit, or a Wasserstein critic's value). ``D.outputs_logits`` says which.
+
+Classic pair (the 1-D lesson): ``Generator`` (1 → 10 → 10 → 1, ReLU or tanh, dropout 0.25)
+and ``Discriminator`` (sigmoid after every layer). 2-D lesson: ``LinearGenerator`` and an
+``MLPDiscriminator`` with 5 and 3 tanh units. Modern recipe: ``MLPGenerator`` (SiLU) and
+``MLPDiscriminator`` (leaky ReLU, logits out).
+"""
+import torch
+from torch import nn
+
+from .validation import check_choice, check_int, check_number
+
+__all__ = ["Generator", "Discriminator", "LinearGenerator", "MLPGenerator", "MLPDiscriminator",
+           "ACTIVATIONS", "count_parameters"]
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "silu", "elu")
+
+
+def _activation(name):
+    check_choice("activation", name, ACTIVATIONS)
+    return {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "silu": nn.SiLU,
+            "elu": nn.ELU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}[name]()
+
+
+def count_parameters(model):
+    """Number of trainable numbers (weights and biases) in ``model``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}.")
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+class Generator(nn.Module):
+    """Classic generator: three linear layers, dropout after the first two, no output activation.
+
+    ``forward``: noise ``(n, input_size)`` -> samples ``(n, output_size)``.
+    """
+
+    def __init__(self, input_size=1, hidden_size=10, output_size=1, activation="relu", dropout=0.25):
+        super().__init__()
+        self.sizes = (check_int("input_size", input_size, low=1), check_int("hidden_size", hidden_size, low=1),
+                      check_int("output_size", output_size, low=1))
+        self.activation_name = check_choice("activation", activation, ("relu", "tanh"))
+        self.p = check_number("dropout", dropout, low=0, high=1, high_open=True)
+        self.map1 = nn.Linear(input_size, hidden_size)
+        self.map2 = nn.Linear(hidden_size, hidden_size)
+        self.map3 = nn.Linear(hidden_size, output_size)
+        self.act = _activation(activation)
+        self.dropout = nn.Dropout(self.p)
+
+    def forward(self, z):
+        x = self.dropout(self.act(self.map1(z)))
+        x = self.dropout(self.act(self.map2(x)))
+        return self.map3(x)
+
+    def __repr__(self):
+        i, h, o = self.sizes
+        return f"Generator({i} → {h} → {h} → {o}, {self.activation_name}, dropout {self.p:g})"
+
+
+class Discriminator(nn.Module):
+    """Classic discriminator: three linear layers with a sigmoid after each.
+
+    ``forward``: ``(n, input_size)`` -> ``(n, output_size)``, a probability of "real" when
+    ``sigmoid=True`` (the lesson's D); a raw score when False (least squares, Wasserstein).
+    """
+
+    def __init__(self, input_size=4, hidden_size=10, output_size=1, sigmoid=True):
+        super().__init__()
+        self.sizes = (check_int("input_size", input_size, low=1), check_int("hidden_size", hidden_size, low=1),
+                      check_int("output_size", output_size, low=1))
+        if not isinstance(sigmoid, bool):
+            raise TypeError(f"sigmoid must be True or False; got {sigmoid!r}.")
+        self.outputs_logits = not sigmoid
+        self.map1 = nn.Linear(input_size, hidden_size)
+        self.map2 = nn.Linear(hidden_size, hidden_size)
+        self.map3 = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        x = torch.sigmoid(self.map1(x))
+        x = torch.sigmoid(self.map2(x))
+        x = self.map3(x)
+        return x if self.outputs_logits else torch.sigmoid(x)
+
+    def __repr__(self):
+        i, h, o = self.sizes
+        out = "score" if self.outputs_logits else "sigmoid"
+        return f"Discriminator({i} → {h} → {h} → {o}, sigmoid hidden, {out} out)"
+
+
+class LinearGenerator(nn.Module):
+    """One linear layer: z ``(n, noise_dim)`` -> z·W + b ``(n, data_dim)``; can only shift and shear."""
+
+    def __init__(self, noise_dim=2, data_dim=2):
+        super().__init__()
+        self.sizes = (check_int("noise_dim", noise_dim, low=1), check_int("data_dim", data_dim, low=1))
+        self.linear = nn.Linear(noise_dim, data_dim)
+
+    def forward(self, z):
+        return self.linear(z)
+
+    def __repr__(self):
+        return f"LinearGenerator({self.sizes[0]} → {self.sizes[1]})"
+
+
+def _mlp(sizes, activation):
+    layers = []
+    for a, b in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(a, b), _activation(activation)]
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    return nn.Sequential(*layers)
+
+
+def _hidden(name, hidden):
+    if isinstance(hidden, int) and not isinstance(hidden, bool):
+        hidden = (hidden,)
+    try:
+        hidden = tuple(hidden)
+    except TypeError:
+        raise TypeError(f"{name} must be a whole number or a list of them; got {hidden!r}.") from None
+    if not hidden:
+        raise ValueError(f"{name} must list at least one layer width; got an empty list.")
+    return tuple(check_int(f"{name}[{i}]", h, low=1) for i, h in enumerate(hidden))
+
+
+class MLPGenerator(nn.Module):
+    """A multilayer generator: noise ``(n, noise_dim)`` -> samples ``(n, data_dim)``, linear output."""
+
+    def __init__(self, noise_dim=4, data_dim=1, hidden=(32, 32), activation="silu"):
+        super().__init__()
+        self.hidden = _hidden("hidden", hidden)
+        self.sizes = (check_int("noise_dim", noise_dim, low=1), *self.hidden, check_int("data_dim", data_dim, low=1))
+        self.activation_name = check_choice("activation", activation, ACTIVATIONS)
+        self.net = _mlp(self.sizes, activation)
+
+    def forward(self, z):
+        return self.net(z)
+
+    def __repr__(self):
+        return f"MLPGenerator({' → '.join(map(str, self.sizes))}, {self.activation_name})"
+
+
+class MLPDiscriminator(nn.Module):
+    """A multilayer discriminator: ``(n, input_size)`` -> ``(n, 1)``.
+
+    ``sigmoid=False`` (the default) returns a logit; ``D.outputs_logits`` is then True and the
+    losses apply the sigmoid inside, which is numerically safer.
+    """
+
+    def __init__(self, input_size=1, hidden=(32, 32), activation="leaky_relu", sigmoid=False):
+        super().__init__()
+        self.hidden = _hidden("hidden", hidden)
+        self.sizes = (check_int("input_size", input_size, low=1), *self.hidden, 1)
+        self.activation_name = check_choice("activation", activation, ACTIVATIONS)
+        if not isinstance(sigmoid, bool):
+            raise TypeError(f"sigmoid must be True or False; got {sigmoid!r}.")
+        self.outputs_logits = not sigmoid
+        self.net = _mlp(self.sizes, activation)
+
+    def forward(self, x):
+        x = self.net(x)
+        return x if self.outputs_logits else torch.sigmoid(x)
+
+    def __repr__(self):
+        out = "score" if self.outputs_logits else "sigmoid"
+        return f"MLPDiscriminator({' → '.join(map(str, self.sizes))}, {self.activation_name}, {out} out)"

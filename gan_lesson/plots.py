@@ -1,0 +1,210 @@
+"""The figures every notebook reuses, with one colour for each role.
+
+``REAL`` is always real data (and the target's density), ``FAKE`` always generated data,
+``BELIEF`` always the discriminator's opinion. Call ``use_style()`` once at the top of a notebook
+for sizes that read well on a projector. Every function draws into ``ax`` (or new axes when
+``ax`` is None) and returns the axes or figure, titled and labelled.
+"""
+import io
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+__all__ = ["REAL", "FAKE", "BELIEF", "NOISE", "LOSS_D", "LOSS_G", "use_style", "histogram",
+           "training_curves", "scatter_2d", "dashboard_figure", "figure_png", "snapshot_strip",
+           "gan_diagram"]
+
+REAL = "#0072B2"     # blue: real data, the target
+FAKE = "#E69F00"     # orange: generated data, the generator
+BELIEF = "#009E73"   # green: the discriminator's belief P(real)
+NOISE = "#7F7F7F"    # grey: the generator's input noise
+LOSS_D = BELIEF
+LOSS_G = FAKE
+
+STYLE = {
+    "figure.figsize": (8, 4.5), "figure.dpi": 90, "font.size": 12, "axes.titlesize": 13,
+    "axes.labelsize": 12, "legend.fontsize": 11, "lines.linewidth": 2.0, "axes.grid": True,
+    "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
+}
+
+
+def use_style():
+    """Projector-friendly sizes for every figure that follows (call once per notebook)."""
+    matplotlib.rcParams.update(STYLE)
+
+
+def _np(x):
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype=float)
+
+
+def _axes(ax, figsize=(7, 4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def histogram(samples, target=None, ax=None, *, bins=60, title="Generated samples against the target",
+              label="generated", xlim=None, real=None):
+    """Density histogram of 1-D ``samples`` (n,) or (n, 1), with the target's density curve.
+
+    ``target``: a sampler with a ``pdf`` (drawn as a line) — or pass ``real`` samples to draw them
+    as a second histogram.
+    """
+    ax = _axes(ax)
+    x = _np(samples).ravel()
+    x = x[np.isfinite(x)]
+    lo, hi = xlim if xlim else _range(x, target, real)
+    edges = np.linspace(lo, hi, bins + 1)
+    if real is not None:
+        ax.hist(_np(real).ravel(), bins=edges, density=True, color=REAL, alpha=0.35, label="real")
+    ax.hist(x, bins=edges, density=True, color=FAKE, alpha=0.6, label=label)
+    if target is not None and hasattr(target, "pdf"):
+        grid = np.linspace(lo, hi, 400)
+        ax.plot(grid, target.pdf(grid), color=REAL, label="target density")
+    ax.set(title=title, xlabel="value x", ylabel="density", xlim=(lo, hi))
+    ax.legend(loc="upper right")
+    return ax
+
+
+def _range(x, target, real):
+    parts = [x]
+    if real is not None:
+        parts.append(_np(real).ravel())
+    if target is not None and hasattr(target, "mean") and hasattr(target, "std"):
+        m, s = float(target.mean), float(target.std)
+        parts.append(np.array([m - 4 * s, m + 4 * s]))
+    allx = np.concatenate([p[np.isfinite(p)] for p in parts])
+    lo, hi = np.percentile(allx, [0.2, 99.8]) if len(allx) > 10 else (allx.min(), allx.max())
+    if target is not None and hasattr(target, "mean"):
+        m, s = float(target.mean), float(target.std)
+        lo, hi = min(lo, m - 3.5 * s), max(hi, m + 3.5 * s)
+    pad = 0.05 * (hi - lo) if hi > lo else 1.0
+    return lo - pad, hi + pad
+
+
+def training_curves(history, axes=None, *, epochs=None):
+    """Three panels from a ``History``: the losses, D(x) and D(G(z)), the distance to the target."""
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    ep = np.asarray(history.epoch)
+    a_loss, a_d, a_dist = axes
+    a_loss.plot(ep, history.loss_d, color=LOSS_D, label="D loss")
+    a_loss.plot(ep, history.loss_g, color=LOSS_G, label="G loss")
+    a_loss.set(title="Losses (watch the trend, not the value)", xlabel="epoch", ylabel="loss")
+    a_loss.legend()
+    a_d.plot(ep, history.d_real, color=REAL, label="D(x), real")
+    a_d.plot(ep, history.d_fake, color=FAKE, label="D(G(z)), fake")
+    a_d.axhline(0.5, color="black", lw=1, ls="--", label="0.5: D cannot tell")
+    a_d.set(title="What D believes", xlabel="epoch", ylabel="mean P(real)")
+    if all(0 <= v <= 1 for v in list(history.d_real) + list(history.d_fake) if np.isfinite(v)):
+        a_d.set_ylim(-0.02, 1.02)
+    a_d.legend(fontsize=9)
+    dist = np.asarray(history.distance, dtype=float)
+    a_dist.plot(ep, dist, color=FAKE)
+    if np.all(dist[np.isfinite(dist)] > 0) and np.isfinite(dist).any():
+        a_dist.set_yscale("log")
+    a_dist.set(title="Distance to the target (W1)", xlabel="epoch", ylabel="Wasserstein-1")
+    if epochs:
+        for a in axes:
+            a.set_xlim(0, epochs)
+    return axes
+
+
+def scatter_2d(real=None, fake=None, ax=None, *, title="Real and generated points", size=6, lim=None):
+    """Scatter of 2-D real (blue) and generated (orange) points, equal axes."""
+    ax = _axes(ax, (5.5, 5))
+    if real is not None:
+        r = _np(real)
+        ax.scatter(r[:, 0], r[:, 1], s=size, color=REAL, alpha=0.45, label="real")
+    if fake is not None:
+        f = _np(fake)
+        ax.scatter(f[:, 0], f[:, 1], s=size, color=FAKE, alpha=0.45, label="generated")
+    ax.set(title=title, xlabel="x₁", ylabel="x₂")
+    ax.set_aspect("equal", adjustable="datalim")
+    if lim:
+        ax.set_xlim(*lim[0])
+        ax.set_ylim(*lim[1])
+    ax.legend(loc="upper left", markerscale=3)
+    return ax
+
+
+def dashboard_figure(history, samples, target=None, reference=None, *, epochs=None, title=None):
+    """The dashboard's four panels: samples vs target, losses, D's beliefs, distance."""
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.7))
+    s = _np(samples)
+    if s.shape[1] == 1:
+        histogram(s, target if hasattr(target, "pdf") else None, axes[0],
+                  real=None if hasattr(target, "pdf") else reference, bins=50,
+                  title="Generated vs target")
+    else:
+        scatter_2d(reference, s, axes[0], title="Generated vs real", size=3)
+    training_curves(history, axes[1:], epochs=epochs)
+    if title:
+        fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+def figure_png(fig, dpi=72):
+    """Render a figure to PNG bytes and close it (for image widgets)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def snapshot_strip(snapshots, target=None, *, count=5, title="Generated samples during training"):
+    """A row of histograms (1-D) or scatters (2-D) at ``count`` evenly spaced snapshots."""
+    picks = np.unique(np.linspace(0, len(snapshots) - 1, count).round().astype(int))
+    fig, axes = plt.subplots(1, len(picks), figsize=(3.3 * len(picks), 3), sharey=False)
+    axes = np.atleast_1d(axes)
+    for ax, i in zip(axes, picks):
+        epoch, s = snapshots[i]
+        s = _np(s)
+        if s.shape[1] == 1:
+            histogram(s, target, ax, bins=40, title=f"epoch {epoch}")
+            ax.legend().set_visible(ax is axes[0])
+        else:
+            scatter_2d(target(len(s)) if callable(target) else None, s, ax, title=f"epoch {epoch}", size=2)
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+def gan_diagram(ax=None):
+    """The data flow of a GAN, drawn with boxes and arrows."""
+    ax = _axes(ax, (11, 4.2))
+    ax.set_xlim(0, 11)
+    ax.set_ylim(0, 4.2)
+    ax.axis("off")
+
+    def box(x, y, text, colour, w=1.9, h=0.8):
+        ax.add_patch(matplotlib.patches.FancyBboxPatch((x - w / 2, y - h / 2), w, h,
+                     boxstyle="round,pad=0.08", fc=colour, ec="black", alpha=0.9))
+        ax.text(x, y, text, ha="center", va="center", fontsize=12, color="white", weight="bold")
+
+    def arrow(x0, y0, x1, y1, text=""):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", lw=2))
+        if text:
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.18, text, ha="center", fontsize=10)
+
+    box(1.1, 1.1, "noise z", NOISE)
+    box(3.6, 1.1, "Generator G", FAKE)
+    box(6.1, 1.1, "fake G(z)", FAKE)
+    box(6.1, 3.1, "real x", REAL)
+    box(8.5, 2.1, "Discriminator D", BELIEF, w=2.2)
+    ax.text(10.4, 2.1, "P(real)\n1 = real\n0 = fake", ha="center", va="center", fontsize=11)
+    arrow(2.05, 1.1, 2.65, 1.1)
+    arrow(4.55, 1.1, 5.15, 1.1)
+    arrow(7.05, 1.3, 7.45, 1.85)
+    arrow(7.05, 2.9, 7.45, 2.35)
+    arrow(9.6, 2.1, 9.85, 2.1)
+    ax.annotate("", xy=(3.6, 0.55), xytext=(8.5, 1.65),
+                arrowprops=dict(arrowstyle="->", lw=1.5, ls="--", color=FAKE, connectionstyle="arc3,rad=-0.35"))
+    ax.text(6.1, 0.05, "G learns from D's verdict on its fakes (gradient)", ha="center", fontsize=10, color="#8a5a00")
+    ax.set_title("How data flows through a GAN")
+    return ax

@@ -1,0 +1,323 @@
+"""Samplers: where real data and noise come from.
+
+Every sampler is called as ``sampler(n)`` and returns a float32 tensor of shape ``(n, dim)``.
+A sampler made with ``seed=...`` owns its random stream, so a notebook cell gives the same
+numbers every time it is run; without a seed it draws from PyTorch's global generator.
+``sampler(n, generator=g)`` draws from a ``torch.Generator`` you pass instead (``fit`` does
+this, so a training run depends only on its own ``seed``).
+
+Real data (targets): ``Gaussian`` (the series' N(4, 1.25)), ``Uniform``, ``Gamma`` (skewed),
+``Mixture`` (several bumps), ``Gaussian2D`` (X = Z·A + b), ``Ring`` (modes on a circle),
+``Sequences`` ([a, b, c, c+1, c+2]) and ``Empirical`` (rows of a data set you already have).
+Noise: ``uniform_noise`` and ``normal_noise``.
+"""
+import math
+
+import numpy as np
+import torch
+from scipy import stats
+
+from .validation import check_int, check_number
+
+__all__ = [
+    "Sampler", "Gaussian", "Uniform", "Gamma", "Mixture", "Gaussian2D", "Ring", "Sequences",
+    "Empirical", "uniform_noise", "normal_noise", "noise_sampler", "NOISE_KINDS",
+]
+
+NOISE_KINDS = ("uniform", "normal")
+
+
+def _fmt(x):
+    if isinstance(x, float):
+        return f"{x:.4g}"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    return repr(x)
+
+
+class Sampler:
+    """Base class: ``sampler(n)`` -> tensor ``(n, dim)``; subclasses define ``_draw``."""
+
+    dim = 1
+
+    def __init__(self, seed=None):
+        self.seed = None if seed is None else check_int("seed", seed, low=0)
+        self._generator = None if seed is None else torch.Generator().manual_seed(self.seed)
+
+    def __call__(self, n, generator=None):
+        n = check_int("n", n, low=1)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator or None; got {type(generator).__name__}.")
+        return self._draw(n, generator if generator is not None else self._generator)
+
+    def reseed(self, seed):
+        """Restart this sampler's own random stream from ``seed``."""
+        self.seed = check_int("seed", seed, low=0)
+        self._generator = torch.Generator().manual_seed(self.seed)
+        return self
+
+    def _draw(self, n, generator):
+        raise NotImplementedError
+
+    def _params(self):
+        return {}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={_fmt(v)}" for k, v in self._params().items())
+        return f"{type(self).__name__}({args})"
+
+
+class _OneDimensional(Sampler):
+    """A 1-D sampler backed by a frozen ``scipy.stats`` distribution (for pdf, cdf and ppf)."""
+
+    def pdf(self, x):
+        """Density at the points ``x`` (numpy array, any shape)."""
+        return self._dist.pdf(np.asarray(x, dtype=float))
+
+    def cdf(self, x):
+        return self._dist.cdf(np.asarray(x, dtype=float))
+
+    def ppf(self, u):
+        """Inverse CDF F⁻¹(u): the perfect generator for uniform noise u in (0, 1)."""
+        return self._dist.ppf(np.asarray(u, dtype=float))
+
+    @property
+    def mean(self):
+        return float(self._dist.mean())
+
+    @property
+    def std(self):
+        return float(self._dist.std())
+
+
+class Gaussian(_OneDimensional):
+    """Normal distribution N(mean, std²); the series' target is ``Gaussian(4, 1.25)``."""
+
+    def __init__(self, mean=4.0, std=1.25, seed=None):
+        super().__init__(seed)
+        self.mu = check_number("mean", mean)
+        self.sigma = check_number("std", std, low=0, low_open=True)
+        self._dist = stats.norm(self.mu, self.sigma)
+
+    def _draw(self, n, generator):
+        return self.mu + self.sigma * torch.randn(n, 1, generator=generator)
+
+    def _params(self):
+        return {"mean": self.mu, "std": self.sigma}
+
+
+class Uniform(_OneDimensional):
+    """Uniform on [low, high); with ``dim > 1`` each coordinate is independent."""
+
+    def __init__(self, low=0.0, high=1.0, dim=1, seed=None):
+        super().__init__(seed)
+        self.low = check_number("low", low)
+        self.high = check_number("high", high)
+        if not self.high > self.low:
+            raise ValueError(f"high must be greater than low; got low={self.low:g}, high={self.high:g}.")
+        self.dim = check_int("dim", dim, low=1)
+        self._dist = stats.uniform(self.low, self.high - self.low)
+
+    def _draw(self, n, generator):
+        return self.low + (self.high - self.low) * torch.rand(n, self.dim, generator=generator)
+
+    def _params(self):
+        p = {"low": self.low, "high": self.high}
+        if self.dim != 1:
+            p["dim"] = self.dim
+        return p
+
+
+class Gamma(_OneDimensional):
+    """A skewed target: ``loc`` + Gamma(shape, scale). Skew is 2/√shape."""
+
+    def __init__(self, shape=2.0, scale=1.0, loc=0.0, seed=None):
+        super().__init__(seed)
+        self.shape = check_number("shape", shape, low=0, low_open=True)
+        self.scale = check_number("scale", scale, low=0, low_open=True)
+        self.loc = check_number("loc", loc)
+        self._dist = stats.gamma(self.shape, loc=self.loc, scale=self.scale)
+
+    def _draw(self, n, generator):
+        # torch's Gamma sampler takes no generator; numpy's does, seeded from the torch stream
+        # so that seeded runs stay reproducible.
+        seed = int(torch.randint(2 ** 62, (1,), generator=generator))
+        x = np.random.default_rng(seed).gamma(self.shape, self.scale, size=(n, 1)) + self.loc
+        return torch.from_numpy(x).float()
+
+    def _params(self):
+        return {"shape": self.shape, "scale": self.scale, "loc": self.loc}
+
+
+class Mixture(_OneDimensional):
+    """A mixture of 1-D Gaussians: several bumps (for mode collapse)."""
+
+    def __init__(self, means=(-2.0, 2.0), stds=0.5, weights=None, seed=None):
+        super().__init__(seed)
+        means = [check_number(f"means[{i}]", m) for i, m in enumerate(means)]
+        if not means:
+            raise ValueError("means must list at least one centre; got an empty list.")
+        if isinstance(stds, (int, float)):
+            stds = [stds] * len(means)
+        stds = [check_number(f"stds[{i}]", s, low=0, low_open=True) for i, s in enumerate(stds)]
+        if len(stds) != len(means):
+            raise ValueError(f"stds must have one entry per mean ({len(means)}); got {len(stds)}.")
+        if weights is None:
+            weights = [1.0] * len(means)
+        weights = [check_number(f"weights[{i}]", w, low=0) for i, w in enumerate(weights)]
+        if len(weights) != len(means) or sum(weights) <= 0:
+            raise ValueError(f"weights must be {len(means)} non-negative numbers with a positive sum; got {weights}.")
+        total = sum(weights)
+        self.means, self.stds = means, stds
+        self.weights = [w / total for w in weights]
+        self._m = torch.tensor(means)
+        self._s = torch.tensor(stds)
+        self._w = torch.tensor(self.weights)
+
+    def _draw(self, n, generator):
+        k = torch.multinomial(self._w, n, replacement=True, generator=generator)
+        return (self._m[k] + self._s[k] * torch.randn(n, generator=generator)).unsqueeze(1)
+
+    def pdf(self, x):
+        x = np.asarray(x, dtype=float)
+        return sum(w * stats.norm.pdf(x, m, s) for m, s, w in zip(self.means, self.stds, self.weights))
+
+    def cdf(self, x):
+        x = np.asarray(x, dtype=float)
+        return sum(w * stats.norm.cdf(x, m, s) for m, s, w in zip(self.means, self.stds, self.weights))
+
+    def ppf(self, u):
+        raise NotImplementedError("a mixture's inverse CDF has no closed form; sample it instead.")
+
+    @property
+    def mean(self):
+        return float(sum(w * m for m, w in zip(self.means, self.weights)))
+
+    @property
+    def std(self):
+        second = sum(w * (s * s + m * m) for m, s, w in zip(self.means, self.stds, self.weights))
+        return math.sqrt(second - self.mean ** 2)
+
+    def _params(self):
+        return {"means": self.means, "stds": self.stds, "weights": self.weights}
+
+
+class Gaussian2D(Sampler):
+    """Correlated 2-D Gaussian X = Z·A + b with Z ~ N(0, I₂); mean b, covariance AᵀA.
+
+    The defaults are the series' values A = [[1, 2], [−0.1, 0.5]], b = [1, 2], whose
+    covariance is [[1.01, 1.95], [1.95, 4.25]].
+    """
+
+    dim = 2
+
+    def __init__(self, A=((1.0, 2.0), (-0.1, 0.5)), b=(1.0, 2.0), seed=None):
+        super().__init__(seed)
+        A = torch.as_tensor(A, dtype=torch.float32)
+        b = torch.as_tensor(b, dtype=torch.float32)
+        if A.shape != (2, 2) or not torch.isfinite(A).all():
+            raise ValueError(f"A must be a finite 2×2 matrix; got shape {tuple(A.shape)}.")
+        if b.shape != (2,) or not torch.isfinite(b).all():
+            raise ValueError(f"b must be 2 finite numbers; got shape {tuple(b.shape)}.")
+        self.A, self.b = A, b
+
+    def _draw(self, n, generator):
+        return torch.randn(n, 2, generator=generator) @ self.A + self.b
+
+    @property
+    def mean(self):
+        return self.b.clone()
+
+    @property
+    def cov(self):
+        return self.A.T @ self.A
+
+    def _params(self):
+        return {"A": self.A.tolist(), "b": self.b.tolist()}
+
+
+class Ring(Sampler):
+    """``modes`` Gaussian bumps (each std ``std``) evenly spaced on a circle of ``radius``."""
+
+    dim = 2
+
+    def __init__(self, modes=8, radius=2.0, std=0.05, seed=None):
+        super().__init__(seed)
+        self.modes = check_int("modes", modes, low=1)
+        self.radius = check_number("radius", radius, low=0, low_open=True)
+        self.std = check_number("std", std, low=0, low_open=True)
+        angles = torch.arange(self.modes) * (2 * math.pi / self.modes)
+        self.centres = self.radius * torch.stack([angles.cos(), angles.sin()], dim=1)
+
+    def _draw(self, n, generator):
+        k = torch.randint(self.modes, (n,), generator=generator)
+        return self.centres[k] + self.std * torch.randn(n, 2, generator=generator)
+
+    def _params(self):
+        return {"modes": self.modes, "radius": self.radius, "std": self.std}
+
+
+class Sequences(Sampler):
+    """Series of five numbers [a, b, c, c+1, c+2] with a, b, c uniform on [low, high)."""
+
+    dim = 5
+
+    def __init__(self, low=0.0, high=10.0, seed=None):
+        super().__init__(seed)
+        self.low = check_number("low", low)
+        self.high = check_number("high", high)
+        if not self.high > self.low:
+            raise ValueError(f"high must be greater than low; got low={self.low:g}, high={self.high:g}.")
+
+    def _draw(self, n, generator):
+        abc = self.low + (self.high - self.low) * torch.rand(n, 3, generator=generator)
+        c = abc[:, 2:3]
+        return torch.cat([abc, c + 1, c + 2], dim=1)
+
+    def _params(self):
+        return {"low": self.low, "high": self.high}
+
+
+class Empirical(Sampler):
+    """Rows drawn (with replacement) from a data set you already hold, shape ``(rows, dim)``."""
+
+    def __init__(self, data, seed=None):
+        super().__init__(seed)
+        data = torch.as_tensor(np.asarray(data), dtype=torch.float32)
+        if data.ndim == 1:
+            data = data.unsqueeze(1)
+        if data.ndim != 2 or len(data) == 0:
+            raise ValueError(f"data must be a non-empty table of shape (rows, dim); got shape {tuple(data.shape)}.")
+        if not torch.isfinite(data).all():
+            raise ValueError("data must hold only finite numbers; it contains NaN or infinity.")
+        self.data = data
+        self.dim = data.shape[1]
+
+    def _draw(self, n, generator):
+        return self.data[torch.randint(len(self.data), (n,), generator=generator)]
+
+    def _params(self):
+        return {"rows": len(self.data), "dim": self.dim}
+
+
+def uniform_noise(n, dim=1, generator=None):
+    """Noise uniform on [0, 1): tensor ``(n, dim)`` (the classic generator's input)."""
+    n = check_int("n", n, low=1)
+    dim = check_int("dim", dim, low=1)
+    return torch.rand(n, dim, generator=generator)
+
+
+def normal_noise(n, dim=1, generator=None):
+    """Standard normal noise N(0, I): tensor ``(n, dim)`` (the modern generator's input)."""
+    n = check_int("n", n, low=1)
+    dim = check_int("dim", dim, low=1)
+    return torch.randn(n, dim, generator=generator)
+
+
+def noise_sampler(kind):
+    """The noise function for ``kind`` ('uniform' or 'normal')."""
+    if kind == "uniform":
+        return uniform_noise
+    if kind == "normal":
+        return normal_noise
+    raise ValueError(f"noise must be one of 'uniform', 'normal'; got {kind!r}.")
