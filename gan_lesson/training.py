@@ -406,7 +406,8 @@ def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=N
     recipe's value. ``seed`` fixes every random number of the run (same seed, same machine →
     same weights). ``callback(state)`` is called every ``log_every`` epochs with a
     ``TrainingState``; returning ``False`` stops the run. ``progress`` prints a progress line and
-    a closing summary; ``threads`` is the PyTorch thread count used while training.
+    a closing line (the summary, or why the run stopped early; ``result.message`` holds it too);
+    ``threads`` is the PyTorch thread count used while training.
     """
     base = recipe_named(recipe)
     overrides = {k: v for k, v in dict(epochs=epochs, lr_d=lr_d, lr_g=lr_g, d_steps=d_steps, g_steps=g_steps,
@@ -612,7 +613,7 @@ def _train(target, rec, seed, callback, progress):
     if status == "finished":
         d = history.distance[-1] if len(history) else float("nan")
         bar.say(f"{rec.name} recipe: {epoch} epochs in {seconds:.1f} s · distance to target {d:.3f}")
-    else:
+    elif progress:
         print(("\r" if bar.shown else "") + message, flush=True)
     return result
 

@@ -1,0 +1,107 @@
+"""The dashboard, driven headlessly: set sliders, click Train, inspect what a student would see."""
+import time
+
+import pytest
+
+from gan_lesson import RECIPES, samplers
+from gan_lesson.widgets import PRESETS, TARGETS, Dashboard, estimate_seconds
+
+
+@pytest.fixture
+def dash():
+    return Dashboard(background=False)
+
+
+def test_controls_exist_with_recipe_defaults(dash):
+    assert dash.lr_d.value == pytest.approx(RECIPES["modern"].lr_d)
+    assert dash.epochs.value == RECIPES["modern"].epochs
+    assert dash.settings()["recipe"] == "modern"
+    assert dash.image.value, "the target is drawn before any training"
+    assert "fit(target, recipe='modern'" in dash.fit_call()
+
+
+def test_sliders_reach_fit_and_figure_changes(dash):
+    dash.lr_d.value = 1e-3
+    dash.lr_g.value = 5e-3
+    dash.epochs.value = 100
+    dash.seed.value = 3
+    before = dash.image.value
+    dash.train_button.click()
+    r = dash.result
+    assert r.status == "finished" and r.epochs_done == 100
+    assert r.recipe.lr_d == pytest.approx(1e-3, rel=1e-6) and r.recipe.lr_g == pytest.approx(5e-3, rel=1e-6)
+    assert r.seed == 3
+    assert dash.image.value != before
+    assert dash.frames >= 2                       # the first frame and the final one
+    assert "generated" in dash.stats.value and "mean" in dash.stats.value
+    assert "finished" in dash.status.value
+    assert dash.progress.value == 100 and dash.progress.bar_style == "success"
+    assert not dash.train_button.disabled and dash.stop_button.disabled
+
+
+def test_recipe_switch_resets_sliders_and_estimate(dash):
+    dash.recipe.value = "classic"
+    assert dash.lr_d.value == pytest.approx(2e-4)
+    assert dash.d_steps.value == 20 and dash.g_steps.value == 20
+    assert dash.features.value == "moments"
+    assert "min" in dash.estimate.value           # the classic run takes minutes, and says so
+
+
+def test_presets_set_everything():
+    d = Dashboard(background=False, preset="classic recipe (the original lesson; slow)")
+    assert d.recipe.value == "classic" and d.epochs.value == 1000
+    d.preset.value = "modern recipe"
+    assert d.recipe.value == "modern" and d.epochs.value == 800
+
+
+def test_scrubber_and_overlay_after_two_runs(dash):
+    dash.epochs.value = 60
+    dash.train_button.click()
+    assert not dash.scrubber.disabled and dash.scrubber.max == len(dash.result.snapshots) - 1
+    assert dash.compare.disabled                  # nothing to compare with yet
+    dash.seed.value = 1
+    dash.train_button.click()
+    assert not dash.compare.disabled
+    frames = dash.frames
+    dash.compare.value = True
+    dash.scrubber.value = 0
+    assert dash.frames == frames + 2              # each change redraws
+
+
+def test_bad_settings_are_reported_not_raised(dash):
+    dash.features.value = "raw"
+    dash.loss.value = "non_saturating"
+    dash.target.value = "2-D ring of 8 Gaussians"
+    dash.epochs.value = 20
+    dash.train_button.click()                     # raw features of a 2-D batch work; no crash either way
+    assert dash.result is not None or "Cannot train" in dash.status.value
+
+
+def test_background_run_can_be_stopped_and_keeps_its_result():
+    d = Dashboard(background=True)
+    d.epochs.value = 5000
+    d.train_button.click()
+    time.sleep(1.0)
+    assert d.running and d.train_button.disabled
+    d.stop_button.click()
+    r = d.wait(timeout=30)
+    assert r.status == "stopped" and 0 < r.epochs_done < 5000
+    assert "stopped" in d.status.value
+    assert r.sample(10).shape == (10, 1)
+
+
+def test_every_target_can_be_drawn_and_trained_briefly():
+    for name in TARGETS:
+        d = Dashboard(background=False)
+        d.target.value = name
+        d.epochs.value = 20
+        d.train_button.click()
+        assert d.result.status == "finished", name
+
+
+def test_custom_target_and_estimate():
+    d = Dashboard(samplers.Gaussian(-3, 0.5), background=False)
+    assert d.target.value.startswith("custom")
+    assert estimate_seconds("classic", 5001, 20, 20) > 120
+    assert estimate_seconds("modern", 800, 1, 1) < 5
+    assert set(PRESETS) >= {"modern recipe"}
