@@ -123,7 +123,7 @@ def test_interrupt_keeps_what_was_trained(capsys):
         if state.epoch == 100:
             raise KeyboardInterrupt
 
-    result = gl.fit(samplers.Gaussian(), epochs=400, callback=interrupt, progress=False)
+    result = gl.fit(samplers.Gaussian(), epochs=400, callback=interrupt, progress=True)
     assert result.status == "interrupted"
     assert result.epochs_done == 99
     assert "interrupted at epoch 100 of 400" in result.message
@@ -134,7 +134,7 @@ def test_interrupt_keeps_what_was_trained(capsys):
 
 
 def test_divergence_stops_with_an_explanation(capsys):
-    result = gl.fit(samplers.Gaussian(), recipe=SGD_SETUP, lr_d=10, lr_g=10, epochs=200, progress=False)
+    result = gl.fit(samplers.Gaussian(), recipe=SGD_SETUP, lr_d=10, lr_g=10, epochs=200, progress=True)
     assert result.status == "diverged"
     assert result.epochs_done < 10
     msg = result.message
