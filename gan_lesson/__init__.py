@@ -10,10 +10,10 @@ The common case is one call::
     result = gl.fit(gl.samplers.Gaussian(4, 1.25))       # the modern recipe, a few seconds
     result.sample(1000)                                    # tensor (1000, 1)
 """
-from . import features, losses, metrics, models, recipes, samplers, training
+from . import coach, features, losses, metrics, models, plots, recipes, samplers, training
 from .recipes import RECIPES, Recipe
 from .training import FitResult, History, TrainingState, fit, load
 
 __all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Recipe", "RECIPES",
-           "samplers", "features", "models", "losses", "training", "metrics", "recipes"]
+           "samplers", "features", "models", "losses", "training", "metrics", "recipes", "plots", "coach"]
 __version__ = "1.0.0"

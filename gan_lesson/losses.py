@@ -10,7 +10,7 @@ Labels: real = 1, fake = 0. With D(x) the discriminator's probability that x is 
   L_G = ½ mean (D(G(z)) − 1)², on D's raw score
 * Wasserstein (Arjovsky et al. 2017): a critic with an unbounded score, L_D = mean D(G(z)) − mean D(x),
   L_G = −mean D(G(z)); the critic must be kept 1-Lipschitz by a gradient penalty
-  (Gulrajani et al. 2017) or by clipping its weights.
+  (Gulrajani et al. 2017; here one-sided by default, Petzka et al. 2018) or by clipping its weights.
 
 Functions that take D's output accept probabilities by default; pass ``logits=True`` when D
 returns raw scores (``D.outputs_logits``), which avoids log(0) for confident discriminators.
@@ -128,24 +128,31 @@ def wasserstein_g_loss(c_fake):
     return _w_g(_scores("c_fake", c_fake, True))
 
 
-def gradient_penalty(critic, real, fake, *, weight=10.0, generator=None):
-    """weight · mean (‖∇ C(x̂)‖ − 1)² at random points x̂ between real and fake rows.
+def gradient_penalty(critic, real, fake, *, weight=10.0, one_sided=True, generator=None):
+    """A penalty that keeps the critic's slope near 1, at random points x̂ between real and fake rows.
 
+    One-sided (the default, Petzka et al. 2018): weight · mean max(0, ‖∇ C(x̂)‖ − 1)², which
+    only penalises slopes steeper than 1. Two-sided (``one_sided=False``, Gulrajani et al.
+    2017): weight · mean (‖∇ C(x̂)‖ − 1)². The two-sided form can trap a 1-D critic: to turn
+    its slope from −1 to +1 it must pass through 0, where the penalty is largest.
     ``critic``: a callable from samples ``(n, d)`` to scores; ``real`` and ``fake``: ``(n, d)``.
     """
     if not callable(critic):
         raise TypeError(f"critic must be callable (a module or function); got {type(critic).__name__}.")
     weight = check_number("weight", weight, low=0)
+    if not isinstance(one_sided, bool):
+        raise TypeError(f"one_sided must be True or False; got {one_sided!r}.")
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} and {tuple(fake.shape)}.")
-    return _gradient_penalty(critic, real, fake.detach(), weight, generator)
+    return _gradient_penalty(critic, real, fake.detach(), weight, generator, one_sided)
 
 
-def _gradient_penalty(critic, real, fake, weight, generator=None):
+def _gradient_penalty(critic, real, fake, weight, generator=None, one_sided=True):
     t = torch.rand(real.shape[0], 1, generator=generator)
     mixed = (t * real + (1 - t) * fake).requires_grad_(True)
     grad, = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
-    return weight * (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+    excess = grad.flatten(1).norm(dim=1) - 1
+    return weight * (torch.relu(excess) if one_sided else excess).pow(2).mean()
 
 
 @torch.no_grad()

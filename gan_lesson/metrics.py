@@ -20,7 +20,7 @@ from scipy import stats
 from .validation import check_int, check_number
 
 __all__ = ["wasserstein_1d", "sliced_wasserstein", "distance", "ks_statistic", "moments",
-           "mean_cov_error", "mode_coverage"]
+           "mean_cov_error", "mode_coverage", "precision_recall"]
 
 
 def _as_array(name, x, dim=None):
@@ -122,3 +122,30 @@ def mode_coverage(samples, centres, std, threshold=3.0):
     nearest = dist.argmin(1)
     good = dist[np.arange(len(a)), nearest] <= threshold * std
     return {"high_quality": float(good.mean()), "modes": int(len(np.unique(nearest[good]))), "of": len(c)}
+
+
+def precision_recall(samples, reference, k=5, n=500, seed=0):
+    """Precision and recall of a generated sample (Kynkäänniemi et al. 2019), on ``n`` points each.
+
+    Each point gets a ball reaching its k-th nearest neighbour in its own sample. *Precision*:
+    the fraction of generated points inside some real ball (are the fakes realistic?).
+    *Recall*: the fraction of real points inside some generated ball (is all of the target
+    covered?). Mode collapse shows as high precision with low recall.
+    """
+    a = _as_array("samples", samples)
+    b = _as_array("reference", reference, a.shape[1])
+    k = check_int("k", k, low=1)
+    rng = np.random.default_rng(seed)
+    a = a[rng.choice(len(a), min(n, len(a)), replace=False)]
+    b = b[rng.choice(len(b), min(n, len(b)), replace=False)]
+    if min(len(a), len(b)) <= k:
+        raise ValueError(f"samples and reference need more than k={k} rows each; got {len(a)} and {len(b)}.")
+
+    def radii(x):
+        dist = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=2)
+        return np.sort(dist, axis=1)[:, k]          # column 0 is the point itself
+
+    cross = np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2)    # (fake, real)
+    precision = float((cross <= radii(b)[None, :]).any(axis=1).mean())
+    recall = float((cross <= radii(a)[:, None]).any(axis=0).mean())
+    return {"precision": precision, "recall": recall}

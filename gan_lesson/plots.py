@@ -50,11 +50,12 @@ def _axes(ax, figsize=(7, 4)):
 
 
 def histogram(samples, target=None, ax=None, *, bins=60, title="Generated samples against the target",
-              label="generated", xlim=None, real=None):
+              label="generated", xlim=None, real=None, color=FAKE):
     """Density histogram of 1-D ``samples`` (n,) or (n, 1), with the target's density curve.
 
     ``target``: a sampler with a ``pdf`` (drawn as a line) — or pass ``real`` samples to draw them
-    as a second histogram.
+    as a second histogram. ``color``: FAKE (default) for generated samples; REAL or NOISE when
+    the histogram shows real data or noise.
     """
     ax = _axes(ax)
     x = _np(samples).ravel()
@@ -64,7 +65,7 @@ def histogram(samples, target=None, ax=None, *, bins=60, title="Generated sample
     if real is not None:   # stairs: one filled outline instead of a patch per bar (fast to redraw)
         ax.stairs(np.histogram(_np(real).ravel(), edges, density=True)[0], edges, fill=True,
                   color=REAL, alpha=0.35, label="real")
-    ax.stairs(np.histogram(x, edges, density=True)[0], edges, fill=True, color=FAKE, alpha=0.6, label=label)
+    ax.stairs(np.histogram(x, edges, density=True)[0], edges, fill=True, color=color, alpha=0.6, label=label)
     if target is not None and hasattr(target, "pdf"):
         grid = np.linspace(lo, hi, 400)
         ax.plot(grid, target.pdf(grid), color=REAL, label="target density")

@@ -21,6 +21,7 @@ import ipywidgets as W
 import numpy as np
 
 from . import plots, samplers
+from .coach import diagnose
 from .features import FEATURES
 from .losses import LOSSES
 from .metrics import moments
@@ -33,19 +34,41 @@ __all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds"]
 #: Targets offered in the dashboard (name -> a function that makes the sampler).
 TARGETS = {
     "N(4, 1.25), the series' target": lambda: samplers.Gaussian(4.0, 1.25),
-    "two bumps (mixture at ±2)": lambda: samplers.Mixture((-2.0, 2.0), 0.5),
+    "two far bumps (mixture at ±3)": lambda: samplers.Mixture((-3.0, 3.0), 0.3),
     "skewed (Gamma, shape 2)": lambda: samplers.Gamma(2.0, 1.0),
     "bounded (uniform on 0–1)": lambda: samplers.Uniform(0.0, 1.0),
     "2-D correlated Gaussian": lambda: samplers.Gaussian2D(),
     "2-D ring of 8 Gaussians": lambda: samplers.Ring(8, 2.0, 0.05),
 }
 
+_PLAIN = {"lr_decay": False, "ema": 0.0}                       # no schedule, no averaging
+_SGD = {"optimizer": "sgd", "momentum": 0.9, **_PLAIN}
+
 #: Named starting points: each sets the recipe, the target if it names one (a key of
-#: ``TARGETS``) and any slider it names (lr_d, lr_g, epochs, d_steps, g_steps, seed, loss,
-#: features); everything else takes the recipe's value.
+#: ``TARGETS``), any slider it names (lr_d, lr_g, epochs, d_steps, g_steps, seed, loss,
+#: features), and under ``changes`` any other recipe setting (shown below the sliders);
+#: everything else takes the recipe's value. ``expect`` is what the coach should say.
 PRESETS = {
-    "modern recipe": {"recipe": "modern"},
+    "modern recipe": {"recipe": "modern", "expect": "converged"},
     "classic recipe (the original lesson; slow)": {"recipe": "classic", "epochs": 1000},
+    "failure: D overpowers G (vanishing gradients)": {
+        "changes": {**_SGD, "standardise": False}, "loss": "minimax", "lr_d": 1e-2, "lr_g": 1e-3,
+        "d_steps": 5, "epochs": 300, "expect": "d_winning"},
+    "remedy: the same with the non-saturating loss": {
+        "changes": {**_SGD, "standardise": False}, "loss": "non_saturating", "lr_d": 1e-2, "lr_g": 1e-3,
+        "d_steps": 5, "epochs": 300, "expect": "learning"},
+    "failure: D pre-trained for 300 steps (a head start)": {
+        "changes": {**_SGD, "standardise": False, "d_pretrain": 300}, "loss": "minimax", "lr_d": 1e-2,
+        "lr_g": 1e-3, "epochs": 300, "expect": "d_winning"},
+    "failure: G fools a moments-only D (ring)": {
+        "target": "2-D ring of 8 Gaussians", "features": "moments", "expect": "g_exploits"},
+    "failure: mode collapse (two far bumps)": {
+        "target": "two far bumps (mixture at ±3)", "changes": _SGD, "lr_d": 1e-2, "lr_g": 1e-2,
+        "epochs": 600, "expect": "collapsed"},
+    "remedy: two far bumps with the modern recipe": {
+        "target": "two far bumps (mixture at ±3)", "expect": "converged"},
+    "failure: oscillation (learning rates too high)": {
+        "changes": {**_PLAIN, "betas": (0.9, 0.999)}, "lr_d": 1e-2, "lr_g": 1e-2, "expect": "oscillating"},
 }
 
 _SETTINGS = ("lr_d", "lr_g", "epochs", "d_steps", "g_steps", "seed", "loss", "features")
@@ -79,8 +102,10 @@ class Dashboard:
         self.redraw_every = check_number("redraw_every", redraw_every, low=0)
         self.result, self.results = None, []
         self.frames = 0
-        self._thread, self._stop, self._last_draw = None, False, 0.0
+        self._thread, self._stop, self._last_draw, self._last_coach = None, False, 0.0, 0.0
+        self.diagnosis = None
         self._target = None
+        self._changes = {}
 
         style = {"description_width": "120px"}
         wide = W.Layout(width="420px")
@@ -136,6 +161,7 @@ class Dashboard:
     # ------------------------------------------------------------------ settings
     def _apply_preset(self, preset):
         recipe = preset.get("recipe", "modern")
+        self._changes = dict(preset.get("changes", {}))
         self.recipe.unobserve(self._on_recipe, names="value")
         self.recipe.value = recipe
         self.recipe.observe(self._on_recipe, names="value")
@@ -158,22 +184,34 @@ class Dashboard:
         self._apply_preset(self.presets[change["new"]])
 
     def _on_recipe(self, change):
+        self._changes = {}
         self._reset_to_recipe(change["new"])
         self._update_estimate()
 
     def _update_estimate(self, _=None):
         s = estimate_seconds(self.recipe.value, self.epochs.value, self.d_steps.value, self.g_steps.value,
                              self.loss.value)
-        self.estimate.value = f"<i>run time {_fmt_seconds(s)} on one CPU thread</i>"
+        note = ""
+        if getattr(self, "_changes", None):
+            listed = ", ".join(f"{k}={v!r}" for k, v in self._changes.items())
+            note = f"<br><i>this preset also sets: {html.escape(listed)}</i>"
+        self.estimate.value = f"<i>run time {_fmt_seconds(s)} on one CPU thread</i>{note}"
 
     def settings(self):
         """The current settings, as keyword arguments for ``gan_lesson.fit``."""
-        return {"recipe": self.recipe.value, **{n: getattr(self, n).value for n in _SETTINGS}}
+        recipe = RECIPES[self.recipe.value]
+        if self._changes:
+            recipe = recipe.replace(name=f"{self.recipe.value} + preset", **self._changes)
+        return {"recipe": recipe, **{n: getattr(self, n).value for n in _SETTINGS}}
 
     def fit_call(self):
         """The ``fit`` call that reproduces the next run (printed, for copying into a cell)."""
-        args = ", ".join(f"{k}={v!r}" if not isinstance(v, float) else f"{k}={v:.3g}"
-                         for k, v in self.settings().items())
+        shown = {"recipe": self.recipe.value, **{n: getattr(self, n).value for n in _SETTINGS}}
+        args = ", ".join(f"{k}={v!r}" if not isinstance(v, float) else f"{k}={v:.3g}" for k, v in shown.items())
+        if self._changes:
+            changes = ", ".join(f"{k}={v!r}" for k, v in self._changes.items())
+            args = args.replace(f"recipe={self.recipe.value!r}",
+                                f"recipe=gan_lesson.RECIPES[{self.recipe.value!r}].replace({changes})")
         return f"gan_lesson.fit(target, {args})"
 
     # ------------------------------------------------------------------ running
@@ -228,6 +266,9 @@ class Dashboard:
             return
         self.result = result
         self.results.append(result)
+        if len(result.history) and result.snapshots:
+            self._say(diagnose(result.history, reference=result.reference, samples=result.snapshots[-1][1],
+                               loss=result.recipe.loss, status=result.status))
         self._draw_result(len(result.snapshots) - 1)
         self.stats.value = self._stats_html(result)
         colour = {"finished": "success", "diverged": "danger"}.get(result.status, "warning")
@@ -258,7 +299,19 @@ class Dashboard:
         return not self._stop
 
     def _after_record(self, state):
-        """Hook for what else reads the record (the coach)."""
+        """The coach reads the record and says what is happening (at most every half second)."""
+        now = time.perf_counter()
+        if state.epoch and now - self._last_coach < 0.5 and state.epoch != state.epochs:
+            return
+        self._last_coach = now
+        self._say(diagnose(state.history, reference=state.reference, samples=state.samples,
+                           loss=state.recipe.loss))
+
+    def _say(self, diagnosis):
+        self.diagnosis = diagnosis
+        colour = "#1a7f37" if diagnosis.healthy else "#b35900"
+        self.coach.value = (f"<span style='color:{colour}; font-size:14px'>🧭 <b>coach:</b> "
+                            f"{html.escape(diagnosis.sentence)}</span>")
 
     # ------------------------------------------------------------------ drawing
     def _draw(self, history, samples, reference, epochs, title, previous=None):

@@ -64,6 +64,9 @@ def test_gradient_penalty_zero_for_unit_slope_critic():
     assert close(losses.gradient_penalty(critic, real, fake), 0.0)
     steep = lambda x: 3.0 * x  # noqa: E731
     assert close(losses.gradient_penalty(steep, real, fake, weight=10), 10 * 4.0)
+    gentle = lambda x: 0.5 * x  # noqa: E731   slope 1/2: only the two-sided form objects
+    assert close(losses.gradient_penalty(gentle, real, fake), 0.0)
+    assert close(losses.gradient_penalty(gentle, real, fake, one_sided=False), 10 * 0.25)
 
 
 def test_clip_weights():

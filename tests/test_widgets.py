@@ -15,7 +15,7 @@ def dash():
 def test_controls_exist_with_recipe_defaults(dash):
     assert dash.lr_d.value == pytest.approx(RECIPES["modern"].lr_d)
     assert dash.epochs.value == RECIPES["modern"].epochs
-    assert dash.settings()["recipe"] == "modern"
+    assert dash.settings()["recipe"].name == "modern"
     assert dash.image.value, "the target is drawn before any training"
     assert "fit(target, recipe='modern'" in dash.fit_call()
 

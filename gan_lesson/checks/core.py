@@ -2,7 +2,8 @@
 
 A checker is a function decorated with ``@checker("what is checked")``. Inside it, ``call``
 runs the student's code and ``expect`` tests one property; the first failed ``expect`` ends the
-check with its diagnosis and hint. The checker prints exactly one message and returns a bool:
+check with its diagnosis and hint. The checker prints exactly one message and returns a ``Verdict`` (equal to True or False,
+displayed as nothing at the end of a cell):
 
     ✓ <what was verified>
     ✗ <the likely mistake>
@@ -15,7 +16,23 @@ checker given one says so instead of raising.
 import functools
 import inspect
 
-__all__ = ["checker", "expect", "call", "Fail", "NotAttempted"]
+__all__ = ["checker", "expect", "call", "Fail", "NotAttempted", "Verdict"]
+
+
+class Verdict(int):
+    """What a checker returns: equal to True or False, and shown as nothing when it ends a
+    notebook cell (the printed message already says everything; no trailing `;` needed)."""
+
+    def __new__(cls, ok):
+        return super().__new__(cls, bool(ok))
+
+    def __repr__(self):
+        return "True" if self else "False"
+
+    __str__ = __repr__
+
+    def _ipython_display_(self):
+        pass
 
 
 class Fail(Exception):
@@ -58,19 +75,19 @@ def checker(exercise):
         def run(*args, **kwargs):
             if any(a is None for a in args):
                 print(f"… {exercise}: nothing to check yet (got None). Define it in the cell above, then run this cell.")
-                return False
+                return Verdict(False)
             try:
                 verified = check(*args, **kwargs)
-            except NotAttempted:
-                print(f"… {exercise} is not attempted yet: replace `raise NotImplementedError` with your "
-                      "code, run that cell, then run this one again.")
-                return False
+            except NotAttempted as stub:
+                how = stub.args[0] if stub.args else "replace `raise NotImplementedError` (or `...`) with your code"
+                print(f"… {exercise} is not attempted yet: {how}, run that cell, then run this one again.")
+                return Verdict(False)
             except Fail as f:
                 problem, hint = f.args
                 print(f"✗ {exercise}: {problem}" + (f"\n  Hint: {hint}" if hint else ""))
-                return False
+                return Verdict(False)
             print(f"✓ {exercise}: {verified}")
-            return True
+            return Verdict(True)
         run.exercise = exercise
         run.__signature__ = inspect.signature(check)
         return run

@@ -1,0 +1,223 @@
+"""Checkers for notebook 04 (losses): the discriminator's loss and the non-saturating generator loss.
+
+Each checker probes the student's function with fixed tensors of D's probabilities, compares
+the value with the right formula and with the usual wrong ones (labels swapped, sign flipped,
+half of the loss, a sum instead of a mean, the saturating generator loss …), then checks the
+gradient with autograd and that the loss stays finite when D says exactly 0 or 1.
+"""
+import torch
+
+from .core import call, checker, expect
+
+__all__ = ["check_d_loss", "check_g_loss"]
+
+# D's probabilities on two small batches (rows are samples); chosen so that every wrong
+# formula below gives a value of its own.
+REAL_PROBES = (torch.tensor([[0.9], [0.6], [0.8], [0.95]]), torch.tensor([[0.7], [0.99], [0.5]]))
+FAKE_PROBES = (torch.tensor([[0.2], [0.1], [0.3], [0.4]]), torch.tensor([[0.05], [0.6], [0.25]]))
+REJECTED = 0.001      # D(G(z)) where D confidently rejects a fake: the saturation probe
+CLAMP_HINT = ("Clamp the probabilities before taking the log, e.g. `d.clamp(1e-7, 1 - 1e-7)`, "
+              "or use nn.BCELoss, which clamps each log at −100.")
+
+
+def _mean_log(p):
+    return torch.log(p).mean()
+
+
+def _close(a, b):
+    return abs(a - b) <= 1e-4 + 1e-4 * abs(b)
+
+
+def _backward(out, name):
+    """``out.backward()``; a failure there is the student's graph, so it becomes a clear message."""
+    try:
+        out.reshape(()).backward()
+    except Exception as exc:  # noqa: BLE001 — any autograd error is reported, never raised
+        expect(False, f"backpropagating through {name}'s result raised {type(exc).__name__}: {exc}",
+               "Avoid in-place changes (such as clamp_) of d_real / d_fake; use out-of-place torch operations.")
+
+
+def _scalar_result(fn, args, name, signature):
+    """Call ``fn(*args)`` and insist on a one-number tensor; return it."""
+    out = call(fn, *[a.clone() for a in args], what=name)
+    expect(isinstance(out, torch.Tensor),
+           f"{signature} returned {type(out).__name__}, not a torch tensor.",
+           "Keep the loss a tensor (no .item(), math.log or numpy): the training loop calls .backward() on it.")
+    expect(out.numel() == 1,
+           f"{signature} returned a tensor of shape {tuple(out.shape)}; a loss is one number for the whole batch.",
+           "Average over the batch with .mean() so the result is a scalar.")
+    expect(out.is_floating_point(), f"{signature} returned a {out.dtype} tensor; a loss is a float.",
+           "Compute it with torch.log on the float probabilities.")
+    return out
+
+
+# --------------------------------------------------------------------------- d_loss
+
+def _d_reference(r, f):
+    return -_mean_log(r) - _mean_log(1 - f)
+
+
+def _d_mistakes(r, f):
+    """(value, problem, hint) for each typical wrong discriminator loss, most likely first."""
+    n = r.shape[0]
+    right = _d_reference(r, f)
+    return [
+        (-_mean_log(1 - r) - _mean_log(f),
+         "the labels are swapped: you scored real samples against 0 and fakes against 1.",
+         "Real samples get the label 1 (term −log D(x)), fakes the label 0 (term −log(1 − D(G(z))))."),
+        (-right,
+         "the sign is flipped: you return mean log D(x) + mean log(1 − D(G(z))), which D would maximise.",
+         "A loss is minimised: put a minus sign in front of each log term."),
+        (-_mean_log(r),
+         "only the real half is there: −mean log D(x) without the fake term.",
+         "Add −mean log(1 − D(G(z))): D must also learn to reject the fakes."),
+        (-_mean_log(1 - f),
+         "only the fake half is there: −mean log(1 − D(G(z))) without the real term.",
+         "Add −mean log D(x): D must also learn to accept real samples."),
+        (-_mean_log(r) - _mean_log(f),
+         "the fake term uses log D(G(z)); for the fakes D is scored with log(1 − D(G(z))).",
+         "Write the fake half as −torch.log(1 - d_fake).mean()."),
+        (n * right,
+         "the loss grows with the batch size: you sum over the batch instead of averaging.",
+         "Use .mean() instead of .sum(), so the step size does not depend on how many samples a batch holds."),
+        (right / 2,
+         "the value is half of L_D: you averaged the real and fake terms together (one mean over both batches).",
+         "Take the mean of each half separately and add them: −mean log D(x) − mean log(1 − D(G(z)))."),
+        (-torch.log(r.mean()) - torch.log(1 - f.mean()),
+         "you took the log of the batch mean; the loss is the mean of the logs.",
+         "Apply torch.log to each probability first, then .mean()."),
+    ]
+
+
+@checker("d_loss")
+def check_d_loss(d_loss):
+    """Check ``d_loss(d_real, d_fake)`` -> scalar −mean log D(x) − mean log(1 − D(G(z)))."""
+    sig = "d_loss(d_real, d_fake)"
+    for r, f in zip(REAL_PROBES, FAKE_PROBES):
+        value = _scalar_result(d_loss, (r, f), "d_loss", sig).item()
+        right = _d_reference(r, f).item()
+        if _close(value, right):
+            continue
+        for wrong, problem, hint in _d_mistakes(r, f):
+            expect(not _close(value, wrong.item()), problem, hint)
+        expect(False, f"on a batch of {r.shape[0]} it gives {value:.4f}; the right value is {right:.4f}.",
+               "Compute −torch.log(d_real).mean() − torch.log(1 - d_fake).mean() and compare step by step.")
+
+    # the gradient reaches D's outputs, with the right size
+    r, f = REAL_PROBES[0].clone().requires_grad_(True), FAKE_PROBES[0].clone().requires_grad_(True)
+    out = _scalar_result(d_loss, (r, f), "d_loss", sig)
+    expect(out.requires_grad,
+           "the result is cut off from autograd: no gradient would reach the discriminator.",
+           "Don't use .item(), .detach(), numpy or torch.tensor(...) inside; build the loss from d_real and d_fake.")
+    _backward(out, "d_loss")
+    n = r.shape[0]
+    expect(r.grad is not None and torch.allclose(r.grad, -1 / (n * r.detach()), rtol=1e-3, atol=1e-5)
+           and f.grad is not None and torch.allclose(f.grad, 1 / (n * (1 - f.detach())), rtol=1e-3, atol=1e-5),
+           "the value is right but the gradient is not that of −mean log D(x) − mean log(1 − D(G(z))).",
+           "Build the loss directly from d_real and d_fake with torch operations, without detaching any part.")
+
+    # a confident discriminator gives exactly 0 or 1 in float32
+    r = torch.tensor([[0.0], [1.0]], requires_grad=True)
+    f = torch.tensor([[1.0], [0.0]], requires_grad=True)
+    out = _scalar_result(d_loss, (r, f), "d_loss", sig)
+    value = out.detach().reshape(-1)[0].item()
+    expect(bool(torch.isfinite(out.detach()).all()),
+           f"with D(x) = 0 or D(G(z)) = 1 (a confidently wrong D) the loss is {value}; training would stop on it.",
+           CLAMP_HINT)
+    _backward(out, "d_loss")
+    expect(all(g is not None and bool(torch.isfinite(g).all()) for g in (r.grad, f.grad)),
+           "the value stays finite when D says exactly 0 or 1, but the gradient becomes nan or inf "
+           "(clamping the log after taking it leaves 0 · ∞ = nan in the gradient).",
+           CLAMP_HINT)
+    return ("−mean log D(x) − mean log(1 − D(G(z))) on two batches, with the right gradient, "
+            "finite when D says exactly 0 or 1.")
+
+
+# --------------------------------------------------------------------------- g_loss
+
+def _g_reference(f):
+    return -_mean_log(f)
+
+
+def _logit_gradient(fn, p):
+    """d fn(σ(a)) / d a at the one-sample batch D(G(z)) = p, a = D's logit."""
+    a = torch.logit(torch.tensor([[p]])).requires_grad_(True)
+    out = fn(torch.sigmoid(a))
+    if not isinstance(out, torch.Tensor) or not out.requires_grad:
+        return float("nan")
+    try:
+        grad, = torch.autograd.grad(out.sum(), a, allow_unused=True)
+    except Exception:  # noqa: BLE001 — reported by the later gradient checks
+        return float("nan")
+    return float("nan") if grad is None else grad.item()
+
+
+def _g_mistakes(f):
+    n = f.shape[0]
+    right = _g_reference(f)
+    return [
+        (_mean_log(1 - f),
+         "this is the saturating (minimax) loss mean log(1 − D(G(z))), not the non-saturating one.",
+         "Return −mean log D(G(z)): maximise the log-probability that D calls the fakes real."),
+        (-_mean_log(1 - f),
+         "the labels are swapped: you scored the fakes against 0 ('fake'), which is D's goal, not G's.",
+         "G pretends its samples are real: score D(G(z)) against the label 1, i.e. −mean log D(G(z))."),
+        (-right,
+         "the sign is flipped: you return mean log D(G(z)); minimising it would make the fakes easier to spot.",
+         "Put a minus sign in front: −torch.log(d_fake).mean()."),
+        (n * right,
+         "the loss grows with the batch size: you sum over the batch instead of averaging.",
+         "Use .mean() instead of .sum()."),
+        (-torch.log(f.mean()),
+         "you took the log of the batch mean; the loss is the mean of the logs.",
+         "Apply torch.log to each probability first, then .mean()."),
+    ]
+
+
+@checker("g_loss")
+def check_g_loss(g_loss):
+    """Check ``g_loss(d_fake)`` -> scalar −mean log D(G(z)) (the non-saturating generator loss)."""
+    sig = "g_loss(d_fake)"
+    for f in FAKE_PROBES:
+        value = _scalar_result(g_loss, (f,), "g_loss", sig).item()
+        right = _g_reference(f).item()
+        if _close(value, right):
+            continue
+        for k, (wrong, problem, hint) in enumerate(_g_mistakes(f)):
+            if _close(value, wrong.item()) and k == 0:    # show the saturation itself
+                grad = _logit_gradient(lambda d: call(g_loss, d, what="g_loss"), REJECTED)
+                problem += (f" Where D rejects a fake (D(G(z)) = {REJECTED}) its gradient with respect to "
+                            f"D's logit is {grad:.4f} instead of {-(1 - REJECTED):.4f}: G would barely learn.")
+            expect(not _close(value, wrong.item()), problem, hint)
+        expect(False, f"on a batch of {f.shape[0]} it gives {value:.4f}; the right value is {right:.4f}.",
+               "Compute −torch.log(d_fake).mean() and compare step by step.")
+
+    f = FAKE_PROBES[0].clone().requires_grad_(True)
+    out = _scalar_result(g_loss, (f,), "g_loss", sig)
+    expect(out.requires_grad,
+           "the result is cut off from autograd: no gradient would reach the generator.",
+           "Don't use .item(), .detach(), numpy or torch.tensor(...) inside; build the loss from d_fake.")
+    _backward(out, "g_loss")
+    expect(f.grad is not None and torch.allclose(f.grad, -1 / (f.shape[0] * f.detach()), rtol=1e-3, atol=1e-5),
+           "the value is right but the gradient is not that of −mean log D(G(z)).",
+           "Build the loss directly from d_fake with torch operations, without detaching any part.")
+    grad = _logit_gradient(lambda d: call(g_loss, d, what="g_loss"), REJECTED)
+    expect(abs(grad + (1 - REJECTED)) < 1e-3,
+           f"where D rejects a fake (D(G(z)) = {REJECTED}) the gradient with respect to D's logit is {grad:.4f}, "
+           f"not {-(1 - REJECTED):.4f}: the loss saturates there.",
+           "Return −torch.log(d_fake).mean(), computed from d_fake itself; if you clamp, clamp close to 0 "
+           "(e.g. 1e-7), so that fakes D rejects outright still send a gradient.")
+
+    f = torch.tensor([[0.0], [1.0]], requires_grad=True)
+    out = _scalar_result(g_loss, (f,), "g_loss", sig)
+    value = out.detach().reshape(-1)[0].item()
+    expect(bool(torch.isfinite(out.detach()).all()),
+           f"with D(G(z)) = 0 (a fake rejected with certainty) the loss is {value}; training would stop on it.",
+           CLAMP_HINT)
+    _backward(out, "g_loss")
+    expect(f.grad is not None and bool(torch.isfinite(f.grad).all()),
+           "the value stays finite when D(G(z)) = 0, but the gradient becomes nan or inf "
+           "(clamping the log after taking it leaves 0 · ∞ = nan in the gradient).",
+           CLAMP_HINT)
+    return ("−mean log D(G(z)) on two batches, with the right gradient (strong where D rejects the fakes), "
+            "finite when D says exactly 0 or 1.")

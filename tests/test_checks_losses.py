@@ -1,0 +1,167 @@
+"""The checkers of notebook 04: the notebook's solutions pass, each typical mistake is named."""
+import itertools
+
+import pytest
+import torch
+import torch.nn as nn
+from notebook_cells import solution_namespace
+
+from gan_lesson.checks import check_d_loss, check_g_loss
+from gan_lesson.checks import losses as checks_losses
+
+NOTEBOOK = "04_losses.ipynb"
+EPS = 1e-7
+
+
+@pytest.fixture(scope="module")
+def solutions():
+    return solution_namespace(NOTEBOOK)
+
+
+def safe(p):
+    return p.clamp(EPS, 1 - EPS)
+
+
+def run(check, fn, capsys):
+    ok = check(fn)
+    return ok, capsys.readouterr().out
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- the probes
+
+def test_probe_values_tell_every_mistake_apart():
+    for r, f in zip(checks_losses.REAL_PROBES, checks_losses.FAKE_PROBES):
+        d_values = [checks_losses._d_reference(r, f).item()] + [m[0].item() for m in checks_losses._d_mistakes(r, f)]
+        g_values = [checks_losses._g_reference(f).item()] + [m[0].item() for m in checks_losses._g_mistakes(f)]
+        for values in (d_values, g_values):
+            gaps = [abs(a - b) for a, b in itertools.combinations(values, 2)]
+            assert min(gaps) > 0.02
+
+
+# --------------------------------------------------------------------------- d_loss
+
+def test_notebook_d_loss_solution_passes(solutions, capsys):
+    ok, out = run(check_d_loss, solutions["d_loss"], capsys)
+    assert ok and out.startswith("✓ d_loss:")
+
+
+def test_d_loss_with_bceloss_passes(capsys):
+    bce = nn.BCELoss()
+    ok, out = run(check_d_loss, lambda r, f: bce(r, torch.ones_like(r)) + bce(f, torch.zeros_like(f)), capsys)
+    assert ok, out
+
+
+def test_d_loss_stub_is_not_attempted(capsys):
+    ok, out = run(check_d_loss, stub, capsys)
+    assert not ok and "not attempted yet" in out
+
+
+D_MISTAKES = {
+    "labels are swapped": lambda r, f: -torch.log(1 - safe(r)).mean() - torch.log(safe(f)).mean(),
+    "sign is flipped": lambda r, f: torch.log(safe(r)).mean() + torch.log(1 - safe(f)).mean(),
+    "only the real half": lambda r, f: -torch.log(safe(r)).mean(),
+    "only the fake half": lambda r, f: -torch.log(1 - safe(f)).mean(),
+    "fake term uses log D(G(z))": lambda r, f: -torch.log(safe(r)).mean() - torch.log(safe(f)).mean(),
+    "sum over the batch": lambda r, f: -torch.log(safe(r)).sum() - torch.log(1 - safe(f)).sum(),
+    "half of L_D": lambda r, f: nn.BCELoss()(torch.cat([r, f]), torch.cat([torch.ones_like(r), torch.zeros_like(f)])),
+    "log of the batch mean": lambda r, f: -torch.log(safe(r).mean()) - torch.log(1 - safe(f).mean()),
+    "shape (4, 1)": lambda r, f: -torch.log(safe(r)) - torch.log(1 - safe(f)),
+    "returned float": lambda r, f: (-torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean()).item(),
+    "cut off from autograd": lambda r, f: (-torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean()).detach(),
+    "the loss is inf": lambda r, f: -torch.log(r).mean() - torch.log(1 - f).mean(),
+    "gradient becomes nan": lambda r, f: (-torch.log(r).clamp(min=-100).mean()
+                                          - torch.log(1 - f).clamp(min=-100).mean()),
+}
+
+
+@pytest.mark.parametrize("diagnosis", D_MISTAKES)
+def test_d_loss_mistakes_are_named(diagnosis, capsys):
+    ok, out = run(check_d_loss, D_MISTAKES[diagnosis], capsys)
+    assert not ok
+    assert out.startswith("✗ d_loss:") and diagnosis in out, out
+    assert "Hint:" in out
+
+
+def test_d_loss_messages_are_deterministic(capsys):
+    outs = [run(check_d_loss, D_MISTAKES["sum over the batch"], capsys)[1] for _ in range(2)]
+    assert outs[0] == outs[1]
+
+
+def test_d_loss_crash_and_inplace_are_explained(capsys):
+    ok, out = run(check_d_loss, lambda r, f: r.nonexistent(), capsys)
+    assert not ok and "raised AttributeError" in out
+
+    def inplace(r, f):
+        real = safe(r)
+        loss = -torch.log(real).mean() - torch.log(1 - safe(f)).mean()
+        real.mul_(1.0)                   # changes a tensor autograd saved: backward fails
+        return loss
+
+    ok, out = run(check_d_loss, inplace, capsys)
+    assert not ok and "backpropagating through d_loss's result raised RuntimeError" in out
+
+
+def test_d_loss_leaves_no_trace_on_the_probes():
+    before = [p.clone() for p in checks_losses.REAL_PROBES + checks_losses.FAKE_PROBES]
+    check_d_loss(lambda r, f: r.mul_(0).sum())   # a student function that overwrites its input
+    after = checks_losses.REAL_PROBES + checks_losses.FAKE_PROBES
+    assert all(torch.equal(a, b) for a, b in zip(before, after))
+
+
+# --------------------------------------------------------------------------- g_loss
+
+def test_notebook_g_loss_solution_passes(solutions, capsys):
+    ok, out = run(check_g_loss, solutions["g_loss"], capsys)
+    assert ok and out.startswith("✓ g_loss:")
+
+
+def test_g_loss_with_bceloss_passes(capsys):
+    ok, out = run(check_g_loss, lambda f: nn.BCELoss()(f, torch.ones_like(f)), capsys)
+    assert ok, out
+
+
+def test_g_loss_stub_is_not_attempted(capsys):
+    ok, out = run(check_g_loss, stub, capsys)
+    assert not ok and "not attempted yet" in out
+
+
+G_MISTAKES = {
+    "saturating (minimax) loss": lambda f: torch.log(1 - safe(f)).mean(),
+    "labels are swapped": lambda f: nn.BCELoss()(f, torch.zeros_like(f)),
+    "sign is flipped": lambda f: torch.log(safe(f)).mean(),
+    "sum over the batch": lambda f: -torch.log(safe(f)).sum(),
+    "log of the batch mean": lambda f: -torch.log(safe(f).mean()),
+    "shape (4, 1)": lambda f: -torch.log(safe(f)),
+    "returned float": lambda f: -torch.log(safe(f)).mean().item(),
+    "cut off from autograd": lambda f: -torch.log(safe(f)).mean().detach(),
+    "the loss is inf": lambda f: -torch.log(f).mean(),
+    "gradient becomes nan": lambda f: -torch.log(f).clamp(min=-100).mean(),
+    "the loss saturates there": lambda f: -torch.log(f.clamp(0.01, 1)).mean(),   # clamped far from 0
+}
+
+
+@pytest.mark.parametrize("diagnosis", G_MISTAKES)
+def test_g_loss_mistakes_are_named(diagnosis, capsys):
+    ok, out = run(check_g_loss, G_MISTAKES[diagnosis], capsys)
+    assert not ok
+    assert out.startswith("✗ g_loss:") and diagnosis in out, out
+    assert "Hint:" in out
+
+
+def test_g_loss_saturation_message_shows_the_vanishing_gradient(capsys):
+    ok, out = run(check_g_loss, G_MISTAKES["saturating (minimax) loss"], capsys)
+    assert "gradient with respect to D's logit is -0.0010 instead of -0.9990" in out
+
+
+def test_g_loss_gradient_check_catches_a_right_value_with_a_wrong_gradient(capsys):
+    # right value, but half of it is detached: the gradient is half of what it should be
+    def half_detached(f):
+        loss = -torch.log(safe(f)).mean()
+        return 0.5 * loss + 0.5 * loss.detach()
+
+    ok, out = run(check_g_loss, half_detached, capsys)
+    assert not ok and "the value is right but the gradient is not" in out
