@@ -109,7 +109,8 @@ def training_curves(history, axes=None, *, epochs=None):
     a_d.legend(fontsize=9)
     dist = np.asarray(history.distance, dtype=float)
     a_dist.plot(ep, dist, color=FAKE)
-    if np.all(dist[np.isfinite(dist)] > 0) and np.isfinite(dist).any():
+    finite = dist[np.isfinite(dist)]
+    if len(finite) and finite.min() > 0 and finite.max() / finite.min() > 5:   # log only when it spans a range
         a_dist.set_yscale("log")
     a_dist.set(title="Distance to the target (W1)", xlabel="epoch", ylabel="Wasserstein-1")
     if epochs:

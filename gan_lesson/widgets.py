@@ -310,7 +310,7 @@ class Dashboard:
     def _say(self, diagnosis):
         self.diagnosis = diagnosis
         colour = "#1a7f37" if diagnosis.healthy else "#b35900"
-        self.coach.value = (f"<span style='color:{colour}; font-size:14px'>🧭 <b>coach:</b> "
+        self.coach.value = (f"<span style='color:{colour}; font-size:14px'><b>Coach:</b> "
                             f"{html.escape(diagnosis.sentence)}</span>")
 
     # ------------------------------------------------------------------ drawing
@@ -322,6 +322,16 @@ class Dashboard:
             ax.plot(previous.history.epoch, previous.history.distance, color="black", ls="--", lw=1.5,
                     label="previous run")
             ax.legend(fontsize=9)
+            prev = previous.snapshots[-1][1].numpy() if previous.snapshots else None
+            ax0 = fig.axes[0]
+            if prev is not None and prev.shape[1] == 1 and np.asarray(samples).shape[1] == 1:
+                edges = np.linspace(*ax0.get_xlim(), 51)
+                ax0.stairs(np.histogram(prev[:, 0], edges, density=True)[0], edges, color="black", lw=1.5,
+                           label="previous run")
+                ax0.legend(loc="upper right", fontsize=9)
+            elif prev is not None and prev.shape[1] >= 2:
+                ax0.scatter(prev[:, 0], prev[:, 1], s=2, color="black", alpha=0.3, label="previous run")
+                ax0.legend(loc="upper left", fontsize=9, markerscale=3)
         self.image.value = plots.figure_png(fig)
         self.frames += 1
 
