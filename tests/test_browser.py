@@ -56,6 +56,11 @@ def lab(tmp_path_factory):
     news = home / "settings" / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    # render every cell (JupyterLab 4 otherwise hides cells outside the viewport, and a busy
+    # machine can leave the dashboard "not visible" when the test looks for it)
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     log = open(home / "lab.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
@@ -145,15 +150,24 @@ def dashboard_check(page, name):
     after = image.get_attribute("src")
     assert after != before
     shot(page, f"{name}-3-trained")
+
+    # the scrubber: back to the first stored snapshot, and the figure shows that moment instead
+    scrub = dash.locator(".widget-hslider", has_text="snapshot").first
+    scrub.locator(".noUi-handle, .ui-slider-handle, [role=slider]").first.focus()
+    page.keyboard.press("Home")
+    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
+                           arg=[image.element_handle(), after], timeout=30_000)
+    shot(page, f"{name}-4-scrubbed")
     return readout.inner_text(), old_readout, status
 
 
-@pytest.mark.parametrize("notebook", ["05_training_loop.ipynb", "06_when_training_fails.ipynb"])
+@pytest.mark.parametrize("notebook", ["05_training_loop.ipynb", "06_when_training_fails.ipynb", "07_gan_in_2d.ipynb"])
 def test_dashboard_in_jupyterlab(lab, browser, notebook):
     url, token, folder = lab
     if not (folder / notebook).exists():
         pytest.skip(f"{notebook} is not in notebooks/")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)          # generous: a shared classroom machine can be slow
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{url}/lab/tree/{notebook}?token={token}", wait_until="domcontentloaded")
