@@ -1,0 +1,627 @@
+"""Checkers for notebook 09 (images): the convolutional generator, the convolutional
+discriminator, and one DCGAN training step.
+
+    make_generator(noise_dim)  -> a module: noise (n, noise_dim) -> images (n, 1, 8, 8) in [−1, 1]
+    make_discriminator()       -> a module: images (n, 1, 8, 8) -> logits (n, 1)
+    train_step(G, D, g_opt, d_opt, real, z) -> (D's loss, G's loss)
+
+The model checkers build the student's model, then probe copies of it: the output shape, the
+picture size after each convolution (forward hooks), what follows the last layer (that layer is
+set to emit a constant −100 and then +100, so the output shows the activation after it).
+
+The step checker never uses the student's networks: it builds a small convolutional pair without
+batch norm (so the result does not depend on how batches are grouped), gives the student's
+function copies with plain SGD optimizers (one step moves weights by exactly −lr·gradient) and
+stale gradients already in ``.grad``, and compares the weights afterwards with reference steps —
+the right one and the usual wrong ones. A gradient hook on G tells whether D's loss reached G
+(the fake batch was not detached).
+"""
+import contextlib
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..images import ImageDiscriminator, ImageGenerator
+from .core import Fail, NotAttempted, call, checker, expect
+
+__all__ = ["check_image_generator", "check_image_discriminator", "check_image_train_step"]
+
+NOISE_DIM = 16      # what the checker passes to make_generator
+BATCH = 32          # rows of the probing batches
+POOLING = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.LPPool2d)
+ACTIVATIONS = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.SiLU, nn.GELU, nn.PReLU, nn.Tanh, nn.Sigmoid, nn.Mish, nn.SELU)
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+@contextlib.contextmanager
+def _own_random_state(seed=0):
+    """Seed torch for the check (the student's layers start the same every time, so the messages
+    are the same) and give the notebook its random state back afterwards."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+def _build(make, what, *args):
+    """The module ``make(*args)`` returns (a stub is NotAttempted, a crash a Fail)."""
+    if isinstance(make, nn.Module):
+        raise Fail(f"{what} should be the function that builds the network; you passed the network itself.",
+                   f"Pass the function: the name after `def`, without parentheses.")
+    model = call(make, *args, what=f"{what}{args if len(args) != 1 else f'({args[0]})'}")
+    expect(model is not None, f"{what} returns None.", "End it with `return` followed by the network you built.")
+    expect(isinstance(model, nn.Module), f"{what} returns a {type(model).__name__}, not a torch.nn.Module.",
+           "Return the layers wrapped in nn.Sequential(...), so an optimizer can find their weights.")
+    expect(any(p.requires_grad for p in model.parameters()),
+           "the network has no trainable parameters, so training could never change it.",
+           "Put the layers inside nn.Sequential(...) (layers kept in a plain Python list are not registered).")
+    return model
+
+
+def _shape(t):
+    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+
+
+def _leaves(model):
+    return [m for m in model.modules() if not list(m.children())]
+
+
+def _trace(model, x):
+    """Run ``model(x)`` (no grad) recording ``(module, output shape)`` of every leaf layer, in call order."""
+    seen, hooks = [], []
+    for m in _leaves(model):
+        hooks.append(m.register_forward_hook(
+            lambda mod, inp, out: seen.append((mod, tuple(out.shape) if isinstance(out, torch.Tensor) else None))))
+    try:
+        with torch.no_grad():
+            out = model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return out, seen
+
+
+def _forward(model, x, what):
+    try:
+        out, seen = _trace(model, x)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:
+        raise Fail(f"calling {what} on a batch of shape {_shape(x)} raised {type(exc).__name__}: {exc}", None) from exc
+    if out is Ellipsis:
+        raise NotAttempted()
+    expect(isinstance(out, torch.Tensor), f"{what} returned a {type(out).__name__}, not a tensor.",
+           "forward must return the output of the last layer.")
+    return out, seen
+
+
+def _path(seen, kinds, start=None):
+    """'1×1 → 2×2 → 4×4' from the traced output shapes of the layers of ``kinds``."""
+    sizes = [start] if start else []
+    sizes += [f"{s[-2]}×{s[-1]}" for m, s in seen if isinstance(m, kinds) and s and len(s) == 4]
+    return " → ".join(sizes)
+
+
+def _last_layer(model, kinds):
+    layers = [m for m in model.modules() if isinstance(m, kinds)]
+    return layers[-1] if layers else None
+
+
+def _after_last_layer(model, x, kinds):
+    """Outputs when the last layer of ``kinds`` emits −100, then +100 everywhere: (low, high) or None."""
+    probe = copy.deepcopy(model).eval()
+    layer = _last_layer(probe, kinds)
+    if layer is None or layer.bias is None:
+        return None
+    outs = []
+    for c in (-100.0, 100.0):
+        with torch.no_grad():
+            layer.weight.zero_()
+            layer.bias.fill_(c)
+            try:
+                outs.append(probe(x))
+            except Exception:
+                return None
+    return float(outs[0].mean()), float(outs[1].mean())
+
+
+# --------------------------------------------------------------------------- the generator
+
+def _generator_crash(model, exc):
+    text = str(exc)
+    first = next((m for m in model.modules() if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d, nn.Linear))), None)
+    if isinstance(first, (nn.ConvTranspose2d, nn.Conv2d)) and ("Expected 3D" in text or "4D" in text or "3D" in text):
+        return Fail(f"G gets noise of shape ({BATCH}, {NOISE_DIM}), but its first layer is a convolution, which "
+                    "wants a picture (n, channels, height, width).",
+                    f"Start with nn.Unflatten(1, (noise_dim, 1, 1)): it reads each noise vector as a 1×1 picture "
+                    "with noise_dim channels.")
+    if isinstance(first, (nn.ConvTranspose2d, nn.Conv2d)) and first.in_channels != NOISE_DIM and "channels" in text:
+        return Fail(f"the first transposed convolution has in_channels={first.in_channels}, but the noise has "
+                    f"noise_dim = {NOISE_DIM} channels.",
+                    "Use noise_dim (the argument) as the first layer's in_channels.")
+    if "channels" in text or "size mismatch" in text or "shapes cannot be multiplied" in text:
+        return Fail(f"a layer does not fit the one before it: {type(exc).__name__}: {exc}",
+                    "Each layer's in_channels must equal the previous layer's out_channels; print G to compare.")
+    return Fail(f"calling G on noise of shape ({BATCH}, {NOISE_DIM}) raised {type(exc).__name__}: {exc}",
+                f"Try G(torch.randn(4, {NOISE_DIM})) in a cell of its own and read the error.")
+
+
+@checker("the generator's layer stack, make_generator(noise_dim)")
+def check_image_generator(make_generator):
+    with _own_random_state():
+        return _check_generator(make_generator)
+
+
+def _check_generator(make_generator):
+    G = _build(make_generator, "make_generator", NOISE_DIM)
+    convs_t = [m for m in G.modules() if isinstance(m, nn.ConvTranspose2d)]
+    if not convs_t:
+        upsample = any(isinstance(m, (nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d, nn.PixelShuffle))
+                       for m in G.modules())
+        expect(not upsample, "G enlarges the picture with nn.Upsample / PixelShuffle instead of transposed convolutions.",
+               "That can work, but this exercise is about nn.ConvTranspose2d(in, out, 4, 2, 1): a layer that doubles "
+               "the picture and learns how.")
+        expect(False, "G has no transposed convolutions (nn.ConvTranspose2d): this is not yet a convolutional generator.",
+               "Go 1×1 → 2×2 → 4×4 → 8×8 with nn.ConvTranspose2d layers: kernel 2 for the first step, then "
+               "kernel 4, stride 2, padding 1, which doubles the size.")
+    z = torch.randn(BATCH, NOISE_DIM, generator=torch.Generator().manual_seed(0))
+    probe = copy.deepcopy(G).train()
+    try:
+        out, seen = _trace(probe, z)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:
+        raise _generator_crash(G, exc) from None
+    expect(isinstance(out, torch.Tensor), f"G returns a {type(out).__name__}, not a tensor.",
+           "The last layer's output (a tensor) is what G returns.")
+    path = _path(seen, nn.ConvTranspose2d, start="1×1")
+    expect(out.dim() != 2, f"G returns flat rows of shape {_shape(out)}, not pictures.",
+           f"G must return images of shape ({BATCH}, 1, 8, 8): (batch, channels, height, width).")
+    expect(out.dim() == 4, f"G returns shape {_shape(out)}; images have four dimensions: (batch, 1, 8, 8).",
+           "End with the transposed convolution (and tanh); do not flatten or squeeze the output.")
+    expect(out.shape[0] == BATCH, f"G returns {out.shape[0]} images for {BATCH} noise vectors.",
+           "One image per noise vector: do not reshape across the batch dimension.")
+    expect(tuple(out.shape[-2:]) == (8, 8),
+           f"G makes {out.shape[-2]}×{out.shape[-1]} pictures, not 8×8. Picture size after each transposed "
+           f"convolution: {path}.",
+           "A transposed convolution makes size (in − 1)·stride − 2·padding + kernel: kernel 2, stride 1, padding 0 "
+           "turns 1×1 into 2×2; kernel 4, stride 2, padding 1 doubles the size (2 → 4 → 8).")
+    expect(out.shape[1] == 1, f"G makes pictures with {out.shape[1]} channels; the digits are greyscale (1 channel).",
+           "Give the last transposed convolution out_channels=1.")
+
+    low_high = _after_last_layer(G, z, nn.ConvTranspose2d)
+    lo, hi = float(out.min()), float(out.max())
+    if low_high is not None:
+        low, high = low_high
+        expect(not (abs(low + 100) < 1 and abs(high - 100) < 1),
+               "nothing follows the last transposed convolution, so G's pixels can take any value; the digits "
+               "are scaled to [−1, 1].",
+               "End with nn.Tanh(): it squashes every pixel into [−1, 1], the range of the data.")
+        expect(not (abs(low) < 0.01 and abs(high - 1) < 0.01),
+               "G ends with a sigmoid, so its pixels lie in (0, 1), but the digits are scaled to [−1, 1] "
+               "(−1 background, +1 ink): G could never draw the background.",
+               "Use nn.Tanh() as the last layer instead of nn.Sigmoid().")
+        expect(not (abs(low) < 0.01 and high > 1.5),
+               "G ends with a ReLU, so its pixels are never negative, but the digits are scaled to [−1, 1].",
+               "End with nn.Tanh() after the last transposed convolution, with no ReLU in between.")
+        norm_after = any(isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)) for m in
+                         _leaves(G)[_leaves(G).index(_last_layer(G, nn.ConvTranspose2d)) + 1:])
+        expect(not norm_after, "batch norm sits after the last transposed convolution: it would fix the mean and "
+               "spread of the output pixels instead of letting G learn them.",
+               "DCGAN puts batch norm after every layer except the output layer: remove the last one.")
+        expect(abs(low + 1) < 0.01 and abs(high - 1) < 0.01,
+               f"G's output range is not [−1, 1]: when its last layer emits −100 and +100 the output is "
+               f"{low:.3g} and {high:.3g}.",
+               "End with nn.Tanh() right after the last transposed convolution.")
+    else:
+        expect(-1.0 <= lo and hi <= 1.0, f"G's pixels run from {lo:.3g} to {hi:.3g}, outside [−1, 1].",
+               "End with nn.Tanh(): the digits are scaled to [−1, 1].")
+        expect(lo < 0, "G's pixels are never negative, but the digits are scaled to [−1, 1] (−1 is the background).",
+               "End with nn.Tanh() rather than a sigmoid or ReLU.")
+
+    expect(len(convs_t) >= 2, f"G has a single transposed convolution ({path}): one layer cannot do much.",
+           "Use three: 1×1 → 2×2 → 4×4 → 8×8, with batch norm and ReLU between them.")
+    norms = [m for m in G.modules() if isinstance(m, nn.BatchNorm2d)]
+    expect(norms, "G has no batch norm: DCGAN normalises the output of every hidden layer of G, which keeps "
+           "its training stable.",
+           "Add nn.BatchNorm2d(channels) after each transposed convolution except the last, before its ReLU.")
+    hidden = [m for m in _leaves(G) if isinstance(m, ACTIVATIONS) and not isinstance(m, nn.Tanh)]
+    expect(hidden, "G has no activation between its layers, so everything before the tanh is one linear map.",
+           "Put nn.ReLU() after each batch norm (DCGAN's generator uses ReLU inside, tanh at the end).")
+    expect(not any(isinstance(m, POOLING) for m in G.modules()),
+           "G contains a pooling layer, which shrinks the picture; a generator only enlarges it.",
+           "Remove the pooling layer.")
+
+    # noise_dim must be honoured
+    other = 7
+    try:
+        G7 = make_generator(other)
+        with torch.no_grad():
+            out7 = copy.deepcopy(G7).eval()(torch.randn(4, other, generator=torch.Generator().manual_seed(1)))
+        ok7 = isinstance(out7, torch.Tensor) and tuple(out7.shape) == (4, 1, 8, 8)
+    except Exception:
+        ok7 = False
+    expect(ok7, f"make_generator({other}) does not give a generator for noise of shape (n, {other}): the function "
+           f"ignores its argument noise_dim (the number {NOISE_DIM} may be written into the layers).",
+           "Use the argument: nn.Unflatten(1, (noise_dim, 1, 1)) and nn.ConvTranspose2d(noise_dim, ...).")
+
+    # the output must depend on the noise (in evaluation mode too)
+    with torch.no_grad():
+        ev = copy.deepcopy(G).eval()
+        a, b = ev(z[:4]), ev(z[4:8])
+    expect(float((a - b).abs().max()) > 1e-6, "G gives the same picture whatever the noise.",
+           "Each layer must work on the output of the one before, starting from z.")
+    n_params = sum(p.numel() for p in G.parameters() if p.requires_grad)
+    return (f"noise ({BATCH}, {NOISE_DIM}) → images {_shape(out)} in [−1, 1] through transposed convolutions "
+            f"({path}), batch norm, tanh out; {n_params} parameters.")
+
+
+# --------------------------------------------------------------------------- the discriminator
+
+def _probe_images():
+    from ..data import load_digits
+    images, _ = load_digits()
+    return images[:BATCH].clone()
+
+
+@checker("the discriminator, make_discriminator()")
+def check_image_discriminator(make_discriminator):
+    with _own_random_state():
+        return _check_discriminator(make_discriminator)
+
+
+def _check_discriminator(make_discriminator):
+    D = _build(make_discriminator, "make_discriminator")
+    x = _probe_images()
+    expect(not any(isinstance(m, POOLING) for m in D.modules()),
+           "D uses a pooling layer to shrink the picture. It works, but DCGAN replaces pooling with strided "
+           "convolutions, which learn how to shrink.",
+           "Remove the pooling layers and give the convolutions stride=2 (kernel 4, padding 1 halves the size).")
+    convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
+    expect(convs, "D has no convolutions (nn.Conv2d): it is not yet a convolutional discriminator.",
+           "Go 8×8 → 4×4 → 2×2 with nn.Conv2d(in, out, 4, 2, 1), then nn.Conv2d(channels, 1, 2) down to 1×1.")
+    probe = copy.deepcopy(D).train()
+    try:
+        out, seen = _trace(probe, x)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:
+        raise Fail(f"calling D on real digits of shape {_shape(x)} raised {type(exc).__name__}: {exc}",
+                   "Try D(torch.zeros(4, 1, 8, 8)) in a cell of its own; each layer's in_channels must equal the "
+                   "previous layer's out_channels.") from None
+    expect(isinstance(out, torch.Tensor), f"D returns a {type(out).__name__}, not a tensor.",
+           "forward must return the last layer's output.")
+    path = _path(seen, nn.Conv2d, start="8×8")
+    strided = [m for m in convs if max(m.stride) >= 2]
+    expect(strided, f"none of D's convolutions has a stride, so the picture shrinks only by the kernel's edges "
+           f"({path}).",
+           "Use stride=2 (kernel 4, padding 1) to halve the picture each layer: 8×8 → 4×4 → 2×2.")
+    if out.dim() == 4:
+        expect(not (out.shape[1] == 1 and tuple(out.shape[-2:]) == (1, 1)),
+               f"D returns shape {_shape(out)}: the verdict is still a 1×1 picture.",
+               "End with nn.Flatten(), which turns (n, 1, 1, 1) into (n, 1).")
+        expect(False, f"D returns shape {_shape(out)}, a stack of pictures, not one verdict per image. Size after "
+               f"each convolution: {path}.",
+               "Shrink to 1×1 with one output channel: after 2×2, use nn.Conv2d(channels, 1, kernel_size=2), then "
+               "nn.Flatten().")
+    expect(out.dim() != 1, f"D returns shape {_shape(out)}: one number per image, but without the column dimension.",
+           f"Keep the shape ({BATCH}, 1), like the labels torch.ones(n, 1): use nn.Flatten() rather than squeeze().")
+    expect(out.dim() == 2 and out.shape[0] == BATCH,
+           f"D returns shape {_shape(out)} for {BATCH} images; it should return ({BATCH}, 1).",
+           "One verdict per image: end with nn.Flatten() after a 1×1 convolution output with one channel.")
+    expect(out.shape[1] == 1, f"D returns {out.shape[1]} numbers per image; it should return one, shape ({BATCH}, 1). "
+           f"Size after each convolution: {path}.",
+           "Give the last convolution out_channels=1 and reduce the picture to 1×1 before nn.Flatten().")
+
+    low_high = _after_last_layer(D, x, (nn.Conv2d, nn.Linear))
+    if low_high is not None:
+        low, high = low_high
+        expect(not (abs(low) < 0.01 and abs(high - 1) < 0.01),
+               "D ends with a sigmoid, but the training step uses nn.BCEWithLogitsLoss, which applies the sigmoid "
+               "itself: it would be applied twice.",
+               "Remove the last nn.Sigmoid(): D returns a logit (any number; P(real) = sigmoid(logit)).")
+        expect(not (low > -50 and high > 50),
+               "an activation follows D's last layer (a ReLU or leaky ReLU), so D can hardly say 'fake' with "
+               "confidence: its logit cannot go far below zero.",
+               "Nothing after the last convolution but nn.Flatten(): a logit must be free to take any value.")
+        expect(abs(low + 100) < 1 and abs(high - 100) < 1,
+               f"D's output is not a raw score: when its last layer emits −100 and +100, D returns {low:.3g} and "
+               f"{high:.3g}.",
+               "End with the last convolution and nn.Flatten(), no activation: D returns a logit.")
+    leaky = [m for m in D.modules() if isinstance(m, nn.LeakyReLU)]
+    plain = [m for m in D.modules() if isinstance(m, nn.ReLU)]
+    expect(not (plain and not leaky),
+           "D uses ReLU; DCGAN's discriminator uses leaky ReLU, which keeps a small slope for negative inputs so "
+           "that gradients reach G through every unit.",
+           "Replace nn.ReLU() with nn.LeakyReLU(0.2).")
+    expect(leaky, "D has no leaky ReLU between its layers.",
+           "Put nn.LeakyReLU(0.2) after each hidden convolution (after its batch norm, if it has one).")
+
+    x_in = x.clone().requires_grad_(True)
+    try:
+        copy.deepcopy(D).train()(x_in).sum().backward()
+        reaches = x_in.grad is not None and float(x_in.grad.abs().sum()) > 0
+    except Exception:
+        reaches = False
+    expect(reaches, "no gradient flows from D's verdict back to the image, so D could not teach G anything.",
+           "Do not detach or wrap anything in torch.no_grad() inside D; use the layers' outputs directly.")
+    n_params = sum(p.numel() for p in D.parameters() if p.requires_grad)
+    return (f"images {_shape(x)} → logits {_shape(out)} through stride-2 convolutions ({path}), leaky ReLU, "
+            f"no pooling, no sigmoid (BCEWithLogitsLoss applies it); {n_params} parameters.")
+
+
+# --------------------------------------------------------------------------- one training step
+
+LR = 0.05           # plain SGD in the checker: the update is exactly −LR · gradient
+STALE = 0.5         # every .grad is pre-filled with this before the student's step (left over from before)
+TOL = 2e-3          # relative tolerance when comparing updates
+
+
+def _step_probe():
+    """A small conv pair without batch norm, D fairly sure the fakes are fake; real digits; noise."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(4321)
+        G = ImageGenerator(noise_dim=4, width=4, batch_norm=False)
+        D = ImageDiscriminator(width=4, batch_norm=False)
+        for m in list(G.modules()) + list(D.modules()):
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                m.reset_parameters()            # PyTorch's default scale: clearer gradients than N(0, 0.02)
+        g = torch.Generator().manual_seed(7)
+        z = torch.randn(16, 4, generator=g)
+    real = _probe_images()[:16]
+    with torch.no_grad():
+        last = D.net[-2]
+        shift = float(D(G(z)).mean()) + 2.0            # D(G(z)) ≈ sigmoid(−2) ≈ 0.12: "fairly sure it is fake"
+        last.bias -= shift
+    return G, D, real, z
+
+
+def _with_opts(G, D):
+    G2, D2 = copy.deepcopy(G), copy.deepcopy(D)
+    for p in list(G2.parameters()) + list(D2.parameters()):
+        p.grad = torch.full_like(p, STALE)
+    return G2, D2, torch.optim.SGD(G2.parameters(), lr=LR), torch.optim.SGD(D2.parameters(), lr=LR)
+
+
+def _flat(module):
+    return torch.cat([p.detach().reshape(-1) for p in module.parameters()])
+
+
+def _close(a, b, tol=TOL):
+    return bool((a - b).norm() <= tol * max(float(b.norm()), 1e-12) + 1e-9)
+
+
+def _bce(out, target, kind="logits"):
+    full = torch.full_like(out, float(target))
+    if kind == "logits":
+        return F.binary_cross_entropy_with_logits(out, full)
+    return F.binary_cross_entropy_with_logits(torch.sigmoid(out), full)     # a second sigmoid
+
+
+def _reference(G, D, real, z, *, d_scale=1.0, d_labels=(1, 0), d_sign=1.0, d_terms=("real", "fake"),
+               zero_d=True, zero_g=True, g_loss="non_saturating", order="d_first", d_kind="logits",
+               g_kind="logits", d_again=False, together=False, detach=True):
+    """Run one (possibly wrong) step on copies; return (D's update, G's update, loss_d, loss_g)."""
+    G, D, g_opt, d_opt = _with_opts(G, D)
+    d_before, g_before = _flat(D), _flat(G)
+
+    def d_loss(fake):
+        total = 0.0
+        if "real" in d_terms:
+            total = total + _bce(D(real), d_labels[0], d_kind)
+        if "fake" in d_terms:
+            total = total + _bce(D(fake), d_labels[1], d_kind)
+        return d_sign * d_scale * total
+
+    def g_loss_of(fake):
+        out = D(fake)
+        if g_loss == "non_saturating":
+            return _bce(out, 1, g_kind)
+        if g_loss == "minimax":
+            return -_bce(out, 0, g_kind)
+        if g_loss == "to_fake":
+            return _bce(out, 0, g_kind)
+        return -_bce(out, 1, g_kind)                   # "sign"
+
+    def d_phase():
+        if zero_d:
+            d_opt.zero_grad()
+        fake = G(z)
+        loss = d_loss(fake.detach() if detach else fake)
+        loss.backward()
+        d_opt.step()
+        return loss.item()
+
+    def g_phase():
+        if zero_g:
+            g_opt.zero_grad()
+        loss = g_loss_of(G(z))
+        loss.backward()
+        g_opt.step()
+        if d_again:
+            d_opt.step()
+        return loss.item()
+
+    if together:                                     # both losses backpropagated before either step
+        if zero_d:
+            d_opt.zero_grad()
+        if zero_g:
+            g_opt.zero_grad()
+        fake = G(z)
+        ld, lg = d_loss(fake.detach()), g_loss_of(fake)
+        ld.backward()
+        lg.backward()
+        d_opt.step()
+        g_opt.step()
+        loss_d, loss_g = ld.item(), lg.item()
+    elif order == "d_first":
+        loss_d = d_phase()
+        loss_g = g_phase()
+    else:
+        loss_g = g_phase()
+        loss_d = d_phase()
+    return _flat(D) - d_before, _flat(G) - g_before, loss_d, loss_g
+
+
+def _as_number(x):
+    if isinstance(x, torch.Tensor) and x.numel() == 1 and x.is_floating_point():
+        return float(x.detach().reshape(()))
+    if isinstance(x, (float, int)) and not isinstance(x, bool):
+        return float(x)
+    return None
+
+
+def _run_step(train_step, G, D, g_opt, d_opt, real, z):
+    try:
+        return call(train_step, G, D, g_opt, d_opt, real, z, what="train_step")
+    except Fail as fail:
+        text = str(fail.args[0])
+        if "modified by an inplace operation" in text:
+            raise Fail("backward() failed because D's weights changed after G's loss was computed through D: "
+                       "G's loss used D's output from before `d_opt.step()`.",
+                       "Compute G's loss after D's step: `out = D(fake)` then `loss_g = bce(out, ones)`, where `fake` "
+                       "is G(z) (not detached).") from None
+        if "between 0 and 1" in text:
+            raise Fail("nn.BCELoss was given D's logits: D returns raw scores (any number), and BCELoss expects "
+                       "probabilities in [0, 1].",
+                       "Use nn.BCEWithLogitsLoss(), which applies the sigmoid itself (and is safer numerically).") from None
+        if "Trying to backward through the graph a second time" in text:
+            raise Fail("backward() went through G's graph a second time: D's loss was backpropagated into G (the "
+                       "fake batch was not detached), which used up G's graph before G's own loss needed it.",
+                       "Give D `fake.detach()` in its step; use `fake` itself (not detached) only for G's "
+                       "loss.") from None
+        raise
+
+
+@checker("one training step, train_step(G, D, g_opt, d_opt, real, z)")
+def check_image_train_step(train_step):
+    with _own_random_state():
+        return _check_train_step(train_step)
+
+
+def _check_train_step(train_step):
+    G0, D0, real, z = _step_probe()
+    G, D, g_opt, d_opt = _with_opts(G0, D0)
+    d_before, g_before = _flat(D), _flat(G)
+    watched = G.net[-2].weight                      # G's last transposed convolution
+    caught = []
+    handle = watched.register_hook(lambda grad: caught.append(grad.detach().clone()))
+    try:
+        out = _run_step(train_step, G, D, g_opt, d_opt, real.clone(), z.clone())
+    finally:
+        handle.remove()
+    for net, who in ((G, "G"), (D, "D")):
+        frozen = [n for n, p in net.named_parameters() if not p.requires_grad]
+        expect(not frozen, f"after train_step, {who}'s parameters are left frozen (requires_grad=False).",
+               f"If you freeze {who} for part of the step, set requires_grad_(True) again before returning.")
+    d_after, g_after = _flat(D) - d_before, _flat(G) - g_before      # the updates
+
+    # did D's loss reach G? (the fake batch not detached)
+    Gr, Dr = copy.deepcopy(G0), copy.deepcopy(D0)
+    fake_term = torch.autograd.grad(_bce(Dr(Gr(z)), 0), Gr.net[-2].weight)[0]
+    leaked = any(_close(g, c * fake_term, 1e-2) for g in caught for c in (1.0, 0.5))
+    expect(not leaked, "the fake batch was not detached in D's step: D's loss (fake → 0) sent gradients into G, "
+           "which would train G to look fake.",
+           "Give D `fake.detach()` in its step; use `fake` itself (not detached) only for G's loss.")
+
+    d_moved = float(d_after.abs().max()) > 0
+    g_moved = float(g_after.abs().max()) > 0
+    expect(d_moved, "D's parameters did not change: the discriminator was not stepped (`d_opt.step()` missing, "
+           "called before `loss_d.backward()`, or `g_opt.step()` called in its place).",
+           "D's phase: `d_opt.zero_grad()`, loss_d = BCE(D(real), 1) + BCE(D(fake.detach()), 0), "
+           "`loss_d.backward()`, `d_opt.step()`.")
+    if not g_moved:
+        wrong_opt = any(_close(d_after, _reference(G0, D0, real, z, d_scale=c, d_again=True)[0]) for c in (1.0, 0.5))
+        expect(not wrong_opt, "G's phase stepped D's optimizer instead of G's: D was trained to be fooled, and G "
+               "did not change.",
+               "In G's phase call `g_opt.step()`, not `d_opt.step()`.")
+        expect(False, "G's parameters did not change: the generator was not stepped.",
+               "G's phase: `g_opt.zero_grad()`, loss_g = BCE(D(fake), 1), `loss_g.backward()`, `g_opt.step()`.")
+
+    scales = (1.0, 0.5)
+    for c in scales:
+        d_ref, g_ref, loss_d, loss_g = _reference(G0, D0, real, z, d_scale=c)
+        if _close(d_after, d_ref) and _close(g_after, g_ref):
+            return _accepted(out, loss_d, loss_g, c)
+        if _close(d_after, d_ref) and not _close(g_after, g_ref):
+            break                                      # D's phase is right; find what is wrong with G's
+
+    variants = []
+    for c in scales:
+        variants += [
+            (dict(d_scale=c, zero_d=False), "D's gradients were not zeroed before its backward(): its update "
+             "includes gradients left over from before (G's last step leaves some in D).",
+             "Call `d_opt.zero_grad()` at the start of D's phase: backward() adds to .grad."),
+            (dict(d_scale=c, zero_g=False), "G's gradients were not zeroed before its backward(): its update "
+             "includes gradients left over from before.",
+             "Call `g_opt.zero_grad()` before `loss_g.backward()`."),
+            (dict(d_scale=c, d_labels=(0, 1)), "D's labels are swapped: it was trained to call the real digits "
+             "fake (0) and G's pictures real (1).",
+             "Real images get the target 1 (torch.ones), generated ones the target 0 (torch.zeros)."),
+            (dict(d_scale=c, d_sign=-1.0), "D's loss has the wrong sign: its step went uphill, making D worse at "
+             "telling real from fake.",
+             "Minimise BCE itself: loss_d = BCE(D(real), 1) + BCE(D(fake.detach()), 0), no minus sign."),
+            (dict(d_scale=c, d_terms=("real",)), "only the real batch is in D's loss: the generated batch "
+             "(target 0) is missing.",
+             "Add BCE(D(fake.detach()), zeros) to D's loss."),
+            (dict(d_scale=c, d_terms=("fake",)), "only the generated batch is in D's loss: the real batch "
+             "(target 1) is missing.",
+             "Add BCE(D(real), ones) to D's loss."),
+            (dict(d_scale=c, d_kind="double", g_kind="double"), "the losses apply a second sigmoid: "
+             "nn.BCEWithLogitsLoss already applies one to D's logits.",
+             "Give BCEWithLogitsLoss D's output as it is (no torch.sigmoid)."),
+            (dict(d_scale=c, g_loss="minimax"), "G's loss is the saturating (minimax) one, log(1 − D(G(z))): its "
+             "gradient fades when D confidently rejects the fakes, as it does early on.",
+             "Use the non-saturating loss: BCE(D(fake), 1), 'pretend to be real'."),
+            (dict(d_scale=c, g_loss="to_fake"), "G was trained towards the label 'fake' (0): its pictures now look "
+             "MORE fake to D.",
+             "G's target is 1: loss_g = BCE(D(fake), torch.ones(n, 1))."),
+            (dict(d_scale=c, g_loss="sign"), "G's loss has the wrong sign: G went uphill and now looks more fake to D.",
+             "Minimise BCE(D(fake), 1) itself, with no minus sign."),
+            (dict(d_scale=c, d_again=True), "D was stepped a second time after G's backward(): that step uses the "
+             "gradient of G's loss, which trains D to be fooled.",
+             "Call only `g_opt.step()` in G's phase."),
+            (dict(d_scale=c, order="g_first"), "G was stepped before D. This exercise asks for D's step first, as "
+             "in the DCGAN loop, so that G learns from the D that has just been updated.",
+             "Swap the two phases: D's step, then G's step."),
+            (dict(d_scale=c, together=True), "both losses were backpropagated before either network stepped, so "
+             "G's loss also left its gradient (which trains D to be fooled) in D's update.",
+             "Finish D's phase (zero_grad, backward, step) before computing G's loss."),
+        ]
+    for settings, problem, hint in variants:
+        d_ref, g_ref, _, _ = _reference(G0, D0, real, z, **settings)
+        expect(not (_close(d_after, d_ref) and _close(g_after, g_ref)), problem, hint)
+
+    # no known mistake: say which half went wrong
+    d_ok = any(_close(d_after, _reference(G0, D0, real, z, d_scale=c)[0]) for c in scales)
+    expect(d_ok, "D's update is not one plain step on BCE(D(real), 1) + BCE(D(fake.detach()), 0) for the batch and "
+           "noise you were given.",
+           "Use the arguments `real` and `z` (draw nothing new), `fake = G(z)`, one backward() and one d_opt.step().")
+    expect(False, "D's step is right, but G's update is not one plain step on BCE(D(fake), 1) with D already "
+           "updated.",
+           "After D's step: `g_opt.zero_grad()`, loss_g = BCE(D(fake), ones) with the same `fake = G(z)` (or G(z) "
+           "again with the same z), `loss_g.backward()`, `g_opt.step()`.")
+
+
+def _accepted(out, loss_d, loss_g, scale):
+    expect(out is not None, "train_step returns nothing (None).",
+           "End it with `return loss_d.item(), loss_g.item()`.")
+    expect(isinstance(out, (tuple, list)) and len(out) == 2,
+           f"train_step should return two numbers, (D's loss, G's loss); it returns {type(out).__name__}"
+           + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "") + ".",
+           "End it with `return loss_d.item(), loss_g.item()`.")
+    got_d, got_g = _as_number(out[0]), _as_number(out[1])
+    expect(got_d is not None and got_g is not None, "train_step should return two numbers (floats or one-element "
+           "tensors).", "Use `.item()` on each loss.")
+    close = lambda a, b: abs(a - b) <= 1e-3 * abs(b) + 1e-5
+    if close(got_d, loss_g) and close(got_g, loss_d) and not close(got_d, loss_d):
+        raise Fail("the two losses are returned in the wrong order.", "Return (D's loss, G's loss).")
+    expect(close(got_d, loss_d) or close(got_d, loss_d / scale * 0.5) or close(got_d, loss_d / scale),
+           "the first number returned is not D's loss of this step.",
+           "Return the loss you called backward() on in D's phase, computed before d_opt.step().")
+    expect(close(got_g, loss_g), "the second number returned is not G's loss of this step.",
+           "Return the loss you called backward() on in G's phase.")
+    half = " (D's loss is the mean of its two terms: fine)" if scale == 0.5 else ""
+    return ("D stepped on real → 1 and detached fake → 0, then G on fake → 1 through the updated D; "
+            f"gradients zeroed, each optimizer stepping its own network{half}; losses returned.")
