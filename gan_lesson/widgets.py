@@ -44,8 +44,8 @@ TARGETS = {
 _PLAIN = {"lr_decay": False, "ema": 0.0}                       # no schedule, no averaging
 _SGD = {"optimizer": "sgd", "momentum": 0.9, **_PLAIN}
 
-#: Named starting points: each sets the recipe, the target if it names one (a key of
-#: ``TARGETS``), any slider it names (lr_d, lr_g, epochs, d_steps, g_steps, seed, loss,
+#: Named starting points: each sets the recipe, the target (a key of ``TARGETS``; the first
+#: target when it names none), any slider it names (lr_d, lr_g, epochs, d_steps, g_steps, seed, loss,
 #: features), and under ``changes`` any other recipe setting (shown below the sliders);
 #: everything else takes the recipe's value. ``expect`` is what the coach should say.
 PRESETS = {
@@ -166,8 +166,9 @@ class Dashboard:
         self.recipe.value = recipe
         self.recipe.observe(self._on_recipe, names="value")
         self._reset_to_recipe(recipe)
-        if "target" in preset:
-            self.target.value = preset["target"]
+        # a preset that names no target means the default one (the first), not whatever the
+        # previous preset left behind: its expected diagnosis holds only for its own target
+        self.target.value = preset.get("target", self.target.options[0])
         for name in _SETTINGS:
             if name in preset:
                 getattr(self, name).value = preset[name]
@@ -319,6 +320,8 @@ class Dashboard:
                                      title=title, standalone=True)
         if previous is not None and len(previous.history):
             ax = fig.axes[3]
+            if ax.lines:
+                ax.lines[0].set_label("this run")
             ax.plot(previous.history.epoch, previous.history.distance, color="black", ls="--", lw=1.5,
                     label="previous run")
             ax.legend(fontsize=9)
@@ -330,7 +333,10 @@ class Dashboard:
                            label="previous run")
                 ax0.legend(loc="upper right", fontsize=9)
             elif prev is not None and prev.shape[1] >= 2:
-                ax0.scatter(prev[:, 0], prev[:, 1], s=2, color="black", alpha=0.3, label="previous run")
+                # above the real points, below this run's points (zorder): the current run stays visible
+                if len(ax0.collections) >= 2:
+                    ax0.collections[-1].set_zorder(2)
+                ax0.scatter(prev[:, 0], prev[:, 1], s=2, color="black", alpha=0.3, label="previous run", zorder=1.5)
                 ax0.legend(loc="upper left", fontsize=9, markerscale=3)
         self.image.value = plots.figure_png(fig)
         self.frames += 1
