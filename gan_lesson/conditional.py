@@ -1,0 +1,591 @@
+"""The conditional GAN of the digits: both players are told which digit is meant.
+
+A conditional GAN (Mirza and Osindero, 2014) gives G and D one extra input, the label y:
+
+* G: noise ``(n, noise_dim)`` and labels ``(n,)`` → images ``(n, 1, 8, 8)``. The label becomes a
+  one-hot row of ``classes`` numbers appended to the noise (``generator_input``), and the
+  DCGAN generator of notebook 09 (``images.ImageGenerator``) takes the longer vector;
+* D: images ``(n, 1, 8, 8)`` and labels ``(n,)`` → one logit per image ``(n, 1)``. Each of the
+  one-hot numbers becomes a constant 8×8 plane stacked onto the picture as an extra channel
+  (``discriminator_input``), so D reads 1 + classes channels; otherwise it is notebook 09's
+  ``images.ImageDiscriminator``.
+
+Real digits go to D with their true labels, fakes with the labels G was asked for, so D learns
+to reject a picture that does not match its label, and G must draw the digit it was asked for.
+
+``train_conditional`` trains the pair (the DCGAN step with labels added, Adam 2e-4, β₁ = 0.5);
+``class_agreement`` measures how often the digit classifier of ``images.digit_classifier``
+reads a picture asked to be k as k; ``digit_rows`` draws one row per digit and
+``digit_picker`` is a widget that draws the digit you pick.
+"""
+import html
+import io
+import math
+import time
+from dataclasses import dataclass, field
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import plots
+from .images import ImageDiscriminator, ImageGenerator, digit_probabilities, image_grid
+from .training import torch_threads
+from .validation import check_bool, check_int, check_number
+
+__all__ = ["CLASSES", "one_hot", "generator_input", "discriminator_input", "ConditionalGenerator",
+           "ConditionalDiscriminator", "generate", "train_conditional", "ConditionalResult", "class_agreement",
+           "agreement_of", "ClassAgreement", "digit_rows", "picker_frame", "digit_picker", "conditional_diagram",
+           "agreement_bars", "conditional_snapshot_strip"]
+
+#: The digits 0–9: ten classes.
+CLASSES = 10
+
+
+# --------------------------------------------------------------------------- the label as input
+
+def _labels(labels, classes, n=None, name="labels"):
+    """``labels`` as an int64 tensor ``(n,)`` with values 0 … classes − 1 (clear errors otherwise)."""
+    if isinstance(labels, torch.Tensor):
+        t = labels.detach()
+    else:
+        try:
+            t = torch.as_tensor(np.asarray(labels))
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"{name} must be a tensor or list of whole numbers from 0 to {classes - 1}; got "
+                            f"{type(labels).__name__}.") from None
+    if t.dtype == torch.bool or t.dtype.is_floating_point or t.dtype.is_complex:
+        raise TypeError(f"{name} must hold whole numbers (an integer tensor such as torch.int64) from 0 to "
+                        f"{classes - 1}; got dtype {str(t.dtype).replace('torch.', '')}.")
+    if t.dim() != 1:
+        raise ValueError(f"{name} must be one label per row, shape (n,); got shape {tuple(t.shape)}.")
+    if n is not None and len(t) != n:
+        raise ValueError(f"{name} must hold one label per row ({n}); got {len(t)}.")
+    if len(t) and (int(t.min()) < 0 or int(t.max()) >= classes):
+        bad = int(t.min()) if int(t.min()) < 0 else int(t.max())
+        raise ValueError(f"{name} must be whole numbers from 0 to {classes - 1} (classes={classes}); got {bad}.")
+    return t.long()
+
+
+def one_hot(labels, classes=CLASSES):
+    """Labels ``(n,)`` (whole numbers 0 … classes − 1) → float32 rows ``(n, classes)``: a 1 in the
+    label's column, 0 elsewhere. ``one_hot([2, 0], 3)`` is ``[[0, 0, 1], [1, 0, 0]]``."""
+    classes = check_int("classes", classes, low=2)
+    return F.one_hot(_labels(labels, classes), classes).float()
+
+
+def _noise(z, noise_dim=None):
+    if not isinstance(z, torch.Tensor):
+        raise TypeError(f"z must be a tensor of noise of shape (n, noise_dim); got {type(z).__name__}.")
+    if z.dim() != 2 or (noise_dim is not None and z.shape[1] != noise_dim):
+        want = f"(n, {noise_dim})" if noise_dim is not None else "(n, noise_dim)"
+        raise ValueError(f"z must be noise of shape {want}; got {tuple(z.shape)}.")
+    return z
+
+
+def generator_input(z, labels, classes=CLASSES):
+    """What a conditional G reads: the noise ``(n, noise_dim)`` with the one-hot label appended,
+    ``(n, noise_dim + classes)``, float32."""
+    z = _noise(z)
+    return torch.cat([z.float(), one_hot(_labels(labels, classes, len(z)), classes)], dim=1)
+
+
+def discriminator_input(x, labels, classes=CLASSES):
+    """What a conditional D reads: images ``(n, c, h, w)`` with ``classes`` more channels, channel
+    c + k all ones when the label is k and all zeros otherwise: ``(n, c + classes, h, w)``."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        raise ValueError(f"x must be images of shape (n, channels, height, width); got "
+                         f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}.")
+    planes = one_hot(_labels(labels, classes, len(x)), classes)[:, :, None, None]
+    return torch.cat([x, planes.expand(-1, -1, x.shape[2], x.shape[3])], dim=1)
+
+
+# --------------------------------------------------------------------------- the two players
+
+class ConditionalGenerator(nn.Module):
+    """Noise ``(n, noise_dim)`` and labels ``(n,)`` → images ``(n, channels, size, size)`` in [−1, 1].
+
+    ``G(z, labels)`` appends the one-hot label to the noise and runs notebook 09's DCGAN
+    generator (``self.body``, an ``images.ImageGenerator`` for noise_dim + classes inputs).
+    ``seed`` fixes the initial weights.
+    """
+
+    def __init__(self, noise_dim=16, classes=CLASSES, size=8, channels=1, width=32, seed=None):
+        super().__init__()
+        self.noise_dim = check_int("noise_dim", noise_dim, low=1)
+        self.classes = check_int("classes", classes, low=2)
+        self.body = ImageGenerator(noise_dim=self.noise_dim + self.classes, size=size, channels=channels,
+                                   width=width, seed=seed)
+        self.size, self.channels = self.body.size, self.body.channels
+
+    def forward(self, z, labels):
+        z = _noise(z, self.noise_dim)
+        return self.body(generator_input(z, labels, self.classes))
+
+    def __repr__(self):
+        path = " → ".join(f"{c}×{s}×{s}" for c, s in self.body.shapes)
+        return (f"ConditionalGenerator(noise {self.noise_dim} + one-hot label {self.classes} = "
+                f"{path}; transposed convs, tanh out)")
+
+
+class ConditionalDiscriminator(nn.Module):
+    """Images ``(n, channels, size, size)`` and labels ``(n,)`` → one logit per image ``(n, 1)``.
+
+    ``D(x, labels)`` stacks ``classes`` label planes onto the picture and runs notebook 09's
+    DCGAN discriminator (``self.body``, an ``images.ImageDiscriminator`` for channels + classes
+    input channels). ``seed`` fixes the initial weights.
+    """
+
+    def __init__(self, classes=CLASSES, size=8, channels=1, width=32, seed=None):
+        super().__init__()
+        self.classes = check_int("classes", classes, low=2)
+        self.channels = check_int("channels", channels, low=1)
+        self.body = ImageDiscriminator(size=size, channels=self.channels + self.classes, width=width, seed=seed)
+        self.size = self.body.size
+        self.outputs_logits = True
+
+    def forward(self, x, labels):
+        expected = (self.channels, self.size, self.size)
+        if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != expected:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"ConditionalDiscriminator expects images of shape (n, {', '.join(map(str, expected))}); "
+                             f"got {got}.")
+        return self.body(discriminator_input(x, labels, self.classes))
+
+    def __repr__(self):
+        c, s = self.body.shapes[0]
+        rest = " → ".join(f"{c}×{s}×{s}" for c, s in self.body.shapes[1:])
+        return (f"ConditionalDiscriminator(image {self.channels} + label planes {self.classes} = {c}×{s}×{s} → "
+                f"{rest}; stride-2 convs, leaky ReLU, logit out)")
+
+
+def _seeded_noise(n, dim, seed):
+    return torch.randn(n, dim, generator=torch.Generator().manual_seed(check_int("seed", seed, low=0)))
+
+
+@torch.no_grad()
+def generate(G, labels, seed=0, noise=None):
+    """Images from the conditional ``G`` for ``labels`` (a digit, or one label per image), in
+    evaluation mode (G's mode is restored after). The noise comes from ``seed``, or is the given
+    ``noise`` ``(n, noise_dim)``. ``generate(G, [7] * 8)``: eight 7s; ``generate(G, 7)``: one."""
+    if not isinstance(G, ConditionalGenerator):
+        raise TypeError(f"G must be a ConditionalGenerator; got {type(G).__name__}.")
+    if isinstance(labels, (int, np.integer)) and not isinstance(labels, bool):
+        labels = [int(labels)]
+    labels = _labels(labels, G.classes)
+    if len(labels) == 0:
+        raise ValueError("labels must hold at least one label.")
+    if noise is None:
+        noise = _seeded_noise(len(labels), G.noise_dim, seed)
+    noise = _noise(noise, G.noise_dim)
+    if len(noise) != len(labels):
+        raise ValueError(f"noise must hold one row per label ({len(labels)}); got {len(noise)}.")
+    was = G.training
+    G.eval()
+    try:
+        return G(noise, labels)
+    finally:
+        G.train(was)
+
+
+# --------------------------------------------------------------------------- the measure
+
+@dataclass(frozen=True)
+class ClassAgreement:
+    """How often the digit classifier reads a picture meant to be digit k as k.
+
+    * ``per_class``: for each digit k, the share of the pictures meant to be k read as k (0–1);
+    * ``overall``: the same share over all pictures;
+    * ``confusion``: counts, row = the digit asked for (or the true label), column = the digit read;
+    * ``counts``: how many pictures each digit had.
+    """
+    per_class: tuple
+    overall: float
+    confusion: tuple
+    counts: tuple
+
+    @property
+    def worst(self):
+        """``(digit, share)`` of the digit drawn right least often."""
+        k = int(np.argmin(self.per_class))
+        return k, self.per_class[k]
+
+    def __str__(self):
+        k, share = self.worst
+        return (f"read as the intended digit: {100 * self.overall:3.0f}% overall, hardest digit {k} at "
+                f"{100 * share:.0f}% (n = {sum(self.counts)})")
+
+
+def agreement_of(images, labels):
+    """``ClassAgreement`` of digit images ``(n, 1, 8, 8)`` in [−1, 1] with the digits they are meant
+    to show, ``labels`` ``(n,)``: for generated pictures the digits asked for, for real ones
+    their true labels (the ceiling)."""
+    p = digit_probabilities(images)                    # checks the images
+    labels = _labels(labels, CLASSES, len(p))
+    read = p.argmax(dim=1)
+    confusion = torch.zeros(CLASSES, CLASSES, dtype=torch.long)
+    confusion.index_put_((labels, read), torch.ones_like(labels), accumulate=True)
+    counts = confusion.sum(dim=1)
+    per_class = tuple(float(confusion[k, k] / counts[k]) if counts[k] else float("nan") for k in range(CLASSES))
+    overall = float((read == labels).double().mean())
+    return ClassAgreement(per_class=per_class, overall=overall,
+                          confusion=tuple(tuple(int(v) for v in row) for row in confusion),
+                          counts=tuple(int(c) for c in counts))
+
+
+def class_agreement(G, per_class=100, seed=0):
+    """Ask the conditional ``G`` for ``per_class`` pictures of every digit 0–9 (noise from
+    ``seed``) and measure how often the digit classifier reads each as the digit asked for.
+    Returns a ``ClassAgreement``; chance is 0.1 (one digit in ten)."""
+    if not isinstance(G, ConditionalGenerator):
+        raise TypeError(f"G must be a ConditionalGenerator; got {type(G).__name__}.")
+    if G.classes != CLASSES or (G.channels, G.size) != (1, 8):
+        raise ValueError(f"class_agreement measures generators of 8×8 greyscale digits with {CLASSES} classes; "
+                         f"this G makes {G.channels}×{G.size}×{G.size} pictures of {G.classes} classes.")
+    per_class = check_int("per_class", per_class, low=1)
+    labels = torch.arange(CLASSES).repeat_interleave(per_class)
+    return agreement_of(generate(G, labels, seed=seed), labels)
+
+
+# --------------------------------------------------------------------------- training
+
+@dataclass
+class ConditionalResult:
+    """What ``train_conditional`` returns.
+
+    ``G``, ``D``: the trained pair (what was trained so far if the run was interrupted);
+    ``history``: per-epoch lists ``epoch``, ``loss_d``, ``loss_g``, ``d_real``, ``d_fake`` (D's
+    mean P(real) on real and on generated batches) and ``agreement`` (the share of 1000 pictures,
+    100 per digit, read as the digit asked for; empty when not measured);
+    ``snapshots``: ``[(epoch, images)]``, G's pictures for ``fixed_noise`` in rows of one digit;
+    ``status``: "finished" or "interrupted"; ``message``; ``epochs`` trained; ``seconds``.
+    """
+    G: ConditionalGenerator
+    D: ConditionalDiscriminator
+    history: dict
+    snapshots: list
+    fixed_noise: torch.Tensor
+    status: str
+    message: str
+    epochs: int
+    seconds: float
+    seed: int
+    columns: int = field(default=10)
+
+    def __repr__(self):
+        agree = (f", drawn as asked {100 * self.history['agreement'][-1]:.0f}%"
+                 if self.history.get("agreement") else "")
+        return f"ConditionalResult({self.status}: {self.epochs} epochs in {self.seconds:.1f} s{agree})"
+
+
+class _Progress:
+    """The package's progress line: redrawn in place at most every half second, after the first second."""
+
+    def __init__(self, enabled, epochs):
+        self.enabled, self.epochs = enabled, epochs
+        self.start = time.perf_counter()
+        self.next = self.start + 1.0
+        self.shown = False
+
+    def update(self, epoch, agreement):
+        now = time.perf_counter()
+        if self.enabled and now >= self.next:
+            self.next, self.shown = now + 0.5, True
+            extra = f" · drawn as asked {100 * agreement:.0f}%" if agreement is not None else ""
+            print(f"\rconditional GAN: epoch {epoch}/{self.epochs}{extra} · {now - self.start:.1f} s",
+                  end="", flush=True)
+
+    def say(self, line):
+        if self.enabled:
+            print(("\r" if self.shown else "") + line + " " * 20, flush=True)
+
+
+def _check_data(images, labels, classes):
+    if images is None and labels is None:
+        from .data import load_digits
+        images, labels = load_digits()
+    elif images is None or labels is None:
+        missing = "labels" if labels is None else "images"
+        raise ValueError(f"pass both images and labels (or neither, for the 8×8 digits); {missing} is missing.")
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or images.shape[2] != images.shape[3]:
+        got = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+        raise ValueError(f"images must be a float tensor of square pictures, shape (n, channels, size, size); got {got}.")
+    if not images.dtype.is_floating_point or not torch.isfinite(images).all():
+        raise ValueError("images must hold finite floats in [−1, 1] (like data.load_digits()).")
+    labels = _labels(labels, classes, len(images))
+    return images.float(), labels
+
+
+def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, classes=CLASSES, batch_size=32,
+                      lr_d=2e-4, lr_g=2e-4, width=32, columns=10, measure=True, seed=0, progress=True, threads=1):
+    """Train a conditional DCGAN on labelled pictures; returns a ``ConditionalResult``.
+
+    ``images`` ``(n, c, size, size)`` in [−1, 1] and ``labels`` ``(n,)`` (whole numbers from 0 to
+    classes − 1); leave both out for the 8×8 digits. One epoch is one pass over the data in
+    shuffled batches of ``batch_size`` (the last, incomplete batch is dropped). Each step: D on
+    the real batch with its labels → 1 and on G's pictures for random labels (detached) → 0;
+    then G on the same pictures through the updated D → 1 (Adam, β₁ = 0.5, learning rates
+    ``lr_d``, ``lr_g``). ``seed`` fixes every random number (weights, batches, noise, labels).
+    After every epoch: G's pictures for a fixed noise batch (``columns`` per label, the same noise
+    in every row) and, with ``measure`` (8×8 digits only), the share drawn as asked.
+    ``progress`` prints a progress line and a closing line. Interrupting (the notebook's stop
+    button) keeps what was trained.
+    """
+    epochs = check_int("epochs", epochs, low=1)
+    noise_dim = check_int("noise_dim", noise_dim, low=1)
+    classes = check_int("classes", classes, low=2)
+    batch_size = check_int("batch_size", batch_size, low=2)
+    lr_d = check_number("lr_d", lr_d, low=0, low_open=True)
+    lr_g = check_number("lr_g", lr_g, low=0, low_open=True)
+    columns = check_int("columns", columns, low=1)
+    measure = check_bool("measure", measure)
+    seed = check_int("seed", seed, low=0)
+    progress = check_bool("progress", progress)
+    threads = check_int("threads", threads, low=1)
+    images, labels = _check_data(images, labels, classes)
+    if batch_size > len(images):
+        raise ValueError(f"batch_size must be at most the number of images ({len(images)}); got {batch_size}.")
+    channels, size = images.shape[1], images.shape[2]
+    measure = measure and (channels, size, classes) == (1, 8, CLASSES)
+
+    with torch.random.fork_rng(devices=[]), torch_threads(threads):
+        torch.manual_seed(seed)
+        G = ConditionalGenerator(noise_dim, classes, size=size, channels=channels, width=width, seed=seed)
+        D = ConditionalDiscriminator(classes, size=size, channels=channels, width=width, seed=seed + 1)
+        rng = torch.Generator().manual_seed(seed)
+        fixed_noise = torch.randn(columns, noise_dim, generator=rng).repeat(classes, 1)
+        fixed_labels = torch.arange(classes).repeat_interleave(columns)
+        return _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, progress, rng,
+                      fixed_noise, fixed_labels, columns)
+
+
+def _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, progress, rng, fixed_noise,
+           fixed_labels, columns):
+    g_opt = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
+    bce = F.binary_cross_entropy_with_logits
+    history = {"epoch": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": [], "agreement": []}
+    snapshots = [(0, generate(G, fixed_labels, noise=fixed_noise))]
+    batches = len(images) // batch_size
+    bar = _Progress(progress, epochs)
+    status, done = "finished", 0
+    started = time.perf_counter()
+    try:
+        for epoch in range(1, epochs + 1):
+            order = torch.randperm(len(images), generator=rng)
+            sums = torch.zeros(4, dtype=torch.float64)
+            for b in range(batches):
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                real, y_real = images[idx], labels[idx]
+                y_fake = torch.randint(0, G.classes, (batch_size,), generator=rng)    # the digits G is asked for
+                fake = G(torch.randn(batch_size, G.noise_dim, generator=rng), y_fake)
+                d_real, d_fake = D(real, y_real), D(fake.detach(), y_fake)           # D: (real, its label) -> 1
+                loss_d = bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake))
+                d_opt.zero_grad()
+                loss_d.backward()
+                d_opt.step()
+                d_out = D(fake, y_fake)                                              # G: (fake, asked) -> 1
+                loss_g = bce(d_out, torch.ones_like(d_out))
+                g_opt.zero_grad()
+                loss_g.backward()
+                g_opt.step()
+                sums += torch.tensor([loss_d.item(), loss_g.item(), torch.sigmoid(d_real).mean().item(),
+                                      torch.sigmoid(d_fake).mean().item()], dtype=torch.float64)
+            agreement = class_agreement(G, per_class=100, seed=10_000 + epoch).overall if measure else None
+            snapshot = generate(G, fixed_labels, noise=fixed_noise)
+            for key, value in zip(("epoch", "loss_d", "loss_g", "d_real", "d_fake"),
+                                  [epoch] + (sums / batches).tolist()):
+                history[key].append(value)
+            if measure:
+                history["agreement"].append(agreement)
+            snapshots.append((epoch, snapshot))
+            done = epoch
+            bar.update(epoch, agreement)
+        message = f"Finished {epochs} epochs."
+    except KeyboardInterrupt:
+        status = "interrupted"
+        message = (f"Training interrupted during epoch {done + 1} of {epochs}; the result holds what was trained "
+                   f"(the record stops at epoch {done}).")
+    seconds = time.perf_counter() - started
+    D.eval()
+    result = ConditionalResult(G=G, D=D, history=history, snapshots=snapshots, fixed_noise=fixed_noise[:columns],
+                               status=status, message=message, epochs=done, seconds=seconds, seed=seed,
+                               columns=columns)
+    if status == "finished":
+        agree = f" · drawn as asked {100 * history['agreement'][-1]:.0f}%" if history["agreement"] else ""
+        bar.say(f"conditional GAN: {epochs} epochs in {seconds:.1f} s{agree}")
+    elif progress:
+        bar.say(message)
+    return result
+
+
+# --------------------------------------------------------------------------- pictures
+
+def _row_grid(G, columns, seed):
+    """The noise of ``columns`` pictures, repeated for every digit: (images, labels), row k = digit k."""
+    z = _seeded_noise(columns, G.noise_dim, seed).repeat(G.classes, 1)
+    labels = torch.arange(G.classes).repeat_interleave(columns)
+    return generate(G, labels, noise=z), labels
+
+
+def _label_rows(ax, rows, h=8, pad=1, what="digit asked for"):
+    ax.set_yticks([pad + r * (h + pad) + h / 2 - 0.5 for r in range(rows)])
+    ax.set_yticklabels([str(r) for r in range(rows)])
+    ax.tick_params(axis="y", length=0, labelsize=11)
+    ax.set_ylabel(what)
+
+
+def digit_rows(G, columns=10, seed=0, ax=None, title="One row per digit asked for, one column per noise vector"):
+    """Draw G's pictures as a grid: row k = digit k asked for, column j = noise vector j (the same
+    noise all down a column). Returns the axes."""
+    if not isinstance(G, ConditionalGenerator):
+        raise TypeError(f"G must be a ConditionalGenerator; got {type(G).__name__}.")
+    columns = check_int("columns", columns, low=1, high=40)
+    pictures, _ = _row_grid(G, columns, seed)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(0.55 * columns + 1.2, 13), 0.55 * G.classes + 1.1))
+    image_grid(pictures, ax, nrow=columns, title=title, edge=plots.FAKE)
+    _label_rows(ax, G.classes, h=G.size)
+    ax.set_xlabel("different noise (the same down each column) →")
+    return ax
+
+
+def conditional_snapshot_strip(result, count=4, title="The fixed noise batch, one row per digit, during training"):
+    """A row of ``digit_rows``-style grids at ``count`` evenly spaced epochs of a ``ConditionalResult``."""
+    count = check_int("count", count, low=1)
+    snaps = result.snapshots
+    picks = np.unique(np.linspace(0, len(snaps) - 1, count).round().astype(int))
+    fig, axes = plt.subplots(1, len(picks), figsize=(3.2 * len(picks), 3.7))
+    for ax, i in zip(np.atleast_1d(axes), picks):
+        epoch, pictures = snaps[i]
+        image_grid(pictures, ax, nrow=result.columns, title=f"epoch {epoch}", edge=plots.FAKE)
+        _label_rows(ax, result.G.classes, h=result.G.size, what="digit asked for" if i == picks[0] else "")
+    fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return fig
+
+
+def picker_frame(G, digit, seed=0, n=16, nrow=8):
+    """What the digit picker shows: ``n`` pictures of ``digit`` from noise ``seed``, as PNG bytes,
+    with a caption saying how many of them the digit classifier reads as ``digit``.
+    Returns ``(png, caption)``."""
+    if not isinstance(G, ConditionalGenerator):
+        raise TypeError(f"G must be a ConditionalGenerator; got {type(G).__name__}.")
+    digit = check_int("digit", digit, low=0, high=G.classes - 1)
+    n = check_int("n", n, low=1, high=100)
+    nrow = check_int("nrow", nrow, low=1)
+    pictures = generate(G, [digit] * n, noise=_seeded_noise(n, G.noise_dim, seed))
+    rows = int(math.ceil(n / min(nrow, n)))
+    fig = matplotlib.figure.Figure(figsize=(0.62 * min(nrow, n) + 0.4, 0.62 * rows + 0.75))
+    ax = fig.subplots()
+    image_grid(pictures, ax, nrow=min(nrow, n), edge=plots.FAKE, title=f"G asked for the digit {digit} (noise seed {seed})")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=80)
+    caption = ""
+    if G.classes == CLASSES and (G.channels, G.size) == (1, 8):
+        read = digit_probabilities(pictures).argmax(dim=1)
+        hits = int((read == digit).sum())
+        others = sorted({int(r) for r in read if int(r) != digit})
+        caption = f"The digit classifier reads {hits} of {n} as a {digit}"
+        caption += f" (the others as {', '.join(map(str, others))})." if others else "."
+    return buf.getvalue(), caption
+
+
+def digit_picker(G, n=16, nrow=8, seed=0):
+    """A widget to ask ``G`` for a digit: buttons 0–9 and a "new noise" button redraw ``n``
+    pictures of the chosen digit. The noise stays the same until "new noise" is pressed, so
+    switching digits shows the same noise with another label.
+
+    Returns an ipywidgets ``VBox`` (show it as the last line of a cell). Headless use: set
+    ``box.digit.value = 3`` or call ``box.new_noise.click()``; ``box.image.value`` (PNG bytes) and
+    ``box.caption.value`` change at once; ``box.seed`` is the current noise seed.
+    """
+    import ipywidgets as W
+
+    if not isinstance(G, ConditionalGenerator):
+        raise TypeError(f"G must be a ConditionalGenerator; got {type(G).__name__}.")
+    n = check_int("n", n, low=1, high=100)
+    nrow = check_int("nrow", nrow, low=1)
+    seed = check_int("seed", seed, low=0)
+    digit = W.ToggleButtons(options=list(range(G.classes)), value=0, description="digit",
+                            style={"button_width": "34px"})
+    new_noise = W.Button(description="new noise", icon="refresh", layout=W.Layout(width="120px"))
+    image = W.Image(format="png", layout=W.Layout(width="480px"))
+    caption = W.HTML()
+    box = W.VBox([W.HBox([digit, new_noise]), image, caption])
+    box.digit, box.new_noise, box.image, box.caption, box.seed = digit, new_noise, image, caption, seed
+
+    def show(change=None):
+        png, text = picker_frame(G, digit.value, seed=box.seed, n=n, nrow=nrow)
+        image.value = png
+        caption.value = f"<span style='font-size:13px'>{html.escape(text)}</span>"
+
+    def fresh(button):
+        box.seed += 1
+        show()
+
+    digit.observe(show, names="value")
+    new_noise.on_click(fresh)
+    show()
+    return box
+
+
+def agreement_bars(agreement, ceiling=None, ax=None, title="Pictures read as the digit asked for"):
+    """Bar chart of ``ClassAgreement.per_class`` (generated), next to a ``ceiling`` (the real
+    digits' ``ClassAgreement``) if given, with chance (0.1) marked. Returns the axes."""
+    if not isinstance(agreement, ClassAgreement) or (ceiling is not None and not isinstance(ceiling, ClassAgreement)):
+        raise TypeError("agreement and ceiling must be ClassAgreement results (from class_agreement or agreement_of).")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.8))
+    k = np.arange(CLASSES)
+    width = 0.4 if ceiling is not None else 0.7
+    shift = width / 2 if ceiling is not None else 0.0
+    if ceiling is not None:
+        ax.bar(k - shift, ceiling.per_class, width, color=plots.REAL, label=f"real digits ({100 * ceiling.overall:.0f}%)")
+    ax.bar(k + shift, agreement.per_class, width, color=plots.FAKE,
+           label=f"generated, asked for k ({100 * agreement.overall:.0f}%)")
+    ax.axhline(0.1, color=plots.NOISE, ls="--", lw=1.2, label="chance (10%)")
+    ax.set(title=title, xlabel="digit k", ylabel="share read as k", xticks=k, ylim=(0, 1.28),
+           yticks=np.linspace(0, 1, 6))
+    ax.legend(loc="upper center", ncol=3, fontsize=9, framealpha=0.95)
+    return ax
+
+
+def conditional_diagram(ax=None):
+    """The data flow of a conditional GAN: the label y goes to both players."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 4.6))
+    ax.set_xlim(0, 11)
+    ax.set_ylim(-0.2, 4.6)
+    ax.axis("off")
+
+    def box(x, y, text, colour, w=1.9, h=0.8):
+        ax.add_patch(matplotlib.patches.FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.08",
+                                                       fc=colour, ec="black", alpha=0.9))
+        ax.text(x, y, text, ha="center", va="center", fontsize=12, color="white", weight="bold")
+
+    def arrow(x0, y0, x1, y1, **kw):
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", lw=2, **kw))
+
+    label_colour = "#CC79A7"
+    box(1.1, 0.6, "noise z", plots.NOISE)
+    box(1.1, 2.0, "label y: \"7\"", label_colour)
+    box(3.6, 1.3, "Generator G", plots.FAKE)
+    box(6.1, 1.3, "fake G(z, y)\nwith label y", plots.FAKE, h=1.0)
+    box(6.1, 3.5, "real x\nwith its label", plots.REAL, h=1.0)
+    box(8.5, 2.4, "Discriminator D", plots.BELIEF, w=2.2)
+    ax.text(10.45, 2.4, "P(real,\nwith this\nlabel)", ha="center", va="center", fontsize=11)
+    arrow(2.05, 0.7, 2.65, 1.15)
+    arrow(2.05, 1.9, 2.65, 1.45)
+    arrow(4.55, 1.3, 5.15, 1.3)
+    arrow(7.05, 1.6, 7.45, 2.1)
+    arrow(7.05, 3.2, 7.45, 2.7)
+    arrow(9.6, 2.4, 9.85, 2.4)
+    ax.text(6.1, 0.25, "the label G was asked for travels with its picture", ha="center", fontsize=10,
+            color="#8a3a6a")
+    ax.set_title("A conditional GAN: one extra input, the label, for both players")
+    return ax

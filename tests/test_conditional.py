@@ -1,0 +1,184 @@
+"""The conditional GAN of notebook 10: the label as input, the pair, training, the measure, the picker."""
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from gan_lesson import conditional as C
+from gan_lesson import data, images
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A short fixed-seed run on the digits (about 5 s on one thread)."""
+    return C.train_conditional(epochs=6, seed=0, progress=False)
+
+
+# --------------------------------------------------------------------------- the label as input
+
+def test_one_hot_and_the_two_inputs():
+    assert torch.equal(C.one_hot([2, 0], 3), torch.tensor([[0.0, 0, 1], [1, 0, 0]]))
+    assert C.one_hot(torch.tensor([9]), 10).dtype == torch.float32
+    z = torch.randn(4, 16)
+    g_in = C.generator_input(z, torch.tensor([0, 3, 9, 3]))
+    assert g_in.shape == (4, 26) and g_in.dtype == torch.float32
+    assert torch.equal(g_in[:, :16], z) and g_in[:, 16:].argmax(1).tolist() == [0, 3, 9, 3]
+    x = torch.randn(4, 1, 8, 8)
+    d_in = C.discriminator_input(x, [0, 3, 9, 3])
+    assert d_in.shape == (4, 11, 8, 8)
+    assert torch.equal(d_in[:, :1], x)
+    assert float(d_in[1, 1 + 3].min()) == 1.0 and float(d_in[1, 1:].sum()) == 64.0   # one plane of ones
+
+
+def test_pair_shapes_and_layout():
+    G, D = C.ConditionalGenerator(seed=0), C.ConditionalDiscriminator(seed=1)
+    x = G(torch.randn(5, 16), torch.tensor([0, 1, 2, 3, 4]))
+    assert x.shape == (5, 1, 8, 8) and float(x.detach().abs().max()) <= 1.0
+    assert D(x, [5, 6, 7, 8, 9]).shape == (5, 1)
+    assert isinstance(G.body, images.ImageGenerator) and G.body.noise_dim == 26
+    assert isinstance(D.body, images.ImageDiscriminator) and D.body.channels == 11
+    assert "26×1×1" in repr(G) and "11×8×8" in repr(D) and "logit" in repr(D)
+    G16 = C.ConditionalGenerator(noise_dim=4, classes=3, size=16, channels=3, width=8, seed=0)
+    D16 = C.ConditionalDiscriminator(classes=3, size=16, channels=3, width=8, seed=0)
+    assert D16(G16(torch.randn(2, 4), [0, 2]), [1, 1]).shape == (2, 1)
+
+
+def test_the_label_changes_the_picture():
+    G = C.ConditionalGenerator(seed=0)
+    z = torch.randn(1, 16).repeat(2, 1)
+    a = C.generate(G, [3, 7], noise=z)
+    assert not torch.allclose(a[0], a[1])
+
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: C.one_hot([0, 10], 10), ValueError, r"labels must be whole numbers from 0 to 9 \(classes=10\); got 10"),
+    (lambda: C.one_hot([-1], 10), ValueError, "got -1"),
+    (lambda: C.one_hot(torch.tensor([1.0, 2.0])), TypeError, "labels must hold whole numbers.*got dtype float32"),
+    (lambda: C.one_hot(torch.zeros(2, 2, dtype=torch.long)), ValueError, r"shape \(n,\); got shape \(2, 2\)"),
+    (lambda: C.one_hot([1], classes=1), ValueError, "classes must be a whole number >= 2; got 1"),
+    (lambda: C.generator_input(torch.randn(3, 16), [1, 2]), ValueError, r"one label per row \(3\); got 2"),
+    (lambda: C.generator_input([0.1, 0.2], [1]), TypeError, "z must be a tensor of noise"),
+    (lambda: C.ConditionalGenerator(noise_dim=0), ValueError, "noise_dim must be a whole number >= 1; got 0"),
+    (lambda: C.ConditionalGenerator(size=12), ValueError, "size must be a power of two"),
+    (lambda: C.ConditionalGenerator()(torch.randn(2, 5), [1, 2]), ValueError, r"z must be noise of shape \(n, 16\)"),
+    (lambda: C.ConditionalDiscriminator()(torch.randn(2, 8, 8), [1, 2]), ValueError,
+     r"expects images of shape \(n, 1, 8, 8\)"),
+    (lambda: C.generate(images.ImageGenerator(), [1]), TypeError, "G must be a ConditionalGenerator"),
+    (lambda: C.generate(C.ConditionalGenerator(), [1, 2], noise=torch.randn(3, 16)), ValueError,
+     r"one row per label \(2\); got 3"),
+    (lambda: C.train_conditional(epochs=0), ValueError, "epochs must be a whole number >= 1; got 0"),
+    (lambda: C.train_conditional(lr_d=-1e-3), ValueError, "lr_d must be a finite number > 0; got -0.001"),
+    (lambda: C.train_conditional(progress="yes"), TypeError, "progress must be True or False"),
+    (lambda: C.train_conditional(torch.zeros(10, 1, 8, 8)), ValueError, "pass both images and labels.*labels is missing"),
+    (lambda: C.train_conditional(torch.zeros(10, 1, 8, 8), torch.full((10,), 12)), ValueError,
+     "labels must be whole numbers from 0 to 9"),
+    (lambda: C.train_conditional(torch.zeros(10, 64), torch.zeros(10, dtype=torch.long)), ValueError,
+     r"images must be a float tensor of square pictures, shape \(n, channels, size, size\); got \(10, 64\)"),
+    (lambda: C.train_conditional(torch.zeros(10, 1, 8, 8), torch.zeros(10, dtype=torch.long), batch_size=32),
+     ValueError, r"batch_size must be at most the number of images \(10\); got 32"),
+    (lambda: C.class_agreement(C.ConditionalGenerator(), per_class=0), ValueError, "per_class must be"),
+    (lambda: C.class_agreement(C.ConditionalGenerator(size=16)), ValueError, "8×8 greyscale digits"),
+    (lambda: C.picker_frame(C.ConditionalGenerator(), 10), ValueError, "digit must be a whole number from 0 to 9; got 10"),
+])
+def test_argument_checks(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+# --------------------------------------------------------------------------- training
+
+def test_same_seed_same_run():
+    small = data.load_digits()
+    x, y = small[0][:128], small[1][:128]
+    a = C.train_conditional(x, y, epochs=2, seed=4, progress=False, measure=False)
+    b = C.train_conditional(x, y, epochs=2, seed=4, progress=False, measure=False)
+    c = C.train_conditional(x, y, epochs=2, seed=5, progress=False, measure=False)
+    assert all(torch.equal(p, q) for p, q in zip(a.G.state_dict().values(), b.G.state_dict().values()))
+    assert a.history["loss_d"] == b.history["loss_d"]
+    assert not torch.equal(a.G.body.net[1].weight, c.G.body.net[1].weight)
+    assert a.history["agreement"] == [] and len(a.snapshots) == 3 and a.snapshots[0][1].shape == (100, 1, 8, 8)
+
+
+def test_training_leaves_the_global_random_state_and_threads_alone():
+    small = data.load_digits()
+    state, threads = torch.get_rng_state(), torch.get_num_threads()
+    C.train_conditional(small[0][:64], small[1][:64], epochs=1, seed=0, progress=False, threads=1)
+    assert torch.equal(state, torch.get_rng_state()) and torch.get_num_threads() == threads
+
+
+def test_a_short_run_draws_the_digit_asked_for(trained):
+    assert trained.status == "finished" and trained.epochs == 6
+    assert len(trained.history["agreement"]) == 6 and len(trained.snapshots) == 7
+    measured = C.class_agreement(trained.G, per_class=100, seed=0)
+    assert measured.overall > 0.6                 # chance is 0.1
+    assert sum(measured.counts) == 1000 and sum(map(sum, measured.confusion)) == 1000
+    assert min(measured.per_class) > 0.2
+    assert "overall" in str(measured) and "ConditionalResult(finished: 6 epochs" in repr(trained)
+
+
+def test_an_untrained_generator_is_near_chance():
+    measured = C.class_agreement(C.ConditionalGenerator(seed=0), per_class=50)
+    assert measured.overall < 0.3
+
+
+def test_real_digits_agree_with_their_labels():
+    held, labels = images.held_out_digits()
+    real = C.agreement_of(held, labels)
+    assert real.overall == pytest.approx(images.digit_classifier().accuracy)
+    assert real.overall > 0.9
+
+
+def test_interrupting_keeps_what_was_trained(monkeypatch, capsys):
+    calls = {"n": 0}
+    real_generate = C.generate
+
+    def generate_then_stop(G, labels, seed=0, noise=None):
+        calls["n"] += 1
+        if calls["n"] == 3:             # the snapshot after epoch 2
+            raise KeyboardInterrupt
+        return real_generate(G, labels, seed=seed, noise=noise)
+
+    monkeypatch.setattr(C, "generate", generate_then_stop)
+    small = data.load_digits()
+    result = C.train_conditional(small[0][:64], small[1][:64], epochs=5, seed=0, measure=False)
+    out = capsys.readouterr().out
+    assert result.status == "interrupted" and result.epochs == 1
+    assert "interrupted during epoch 2 of 5" in result.message and result.message in out
+    assert len(result.history["loss_d"]) == 1 and len(result.snapshots) == 2
+    assert isinstance(result.G, C.ConditionalGenerator)
+
+
+def test_progress_line_and_closing_line(capsys):
+    small = data.load_digits()
+    C.train_conditional(small[0][:64], small[1][:64], epochs=2, seed=0)
+    out = capsys.readouterr().out
+    assert "conditional GAN: 2 epochs in" in out
+    C.train_conditional(small[0][:64], small[1][:64], epochs=1, seed=0, progress=False)
+    assert capsys.readouterr().out == ""
+
+
+# --------------------------------------------------------------------------- pictures and the picker
+
+def test_digit_rows_draws_one_row_per_digit(trained):
+    ax = C.digit_rows(trained.G, columns=6)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [str(k) for k in range(10)]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() == "digit asked for"
+    plt.close("all")
+    fig = C.conditional_snapshot_strip(trained, count=3)
+    assert len(fig.axes) == 3
+    ax = C.agreement_bars(C.class_agreement(trained.G, per_class=20), C.agreement_of(*images.held_out_digits()))
+    assert len(ax.get_legend().get_texts()) == 3
+    C.conditional_diagram()
+    plt.close("all")
+
+
+def test_picker_redraws_for_the_digit_and_for_new_noise(trained):
+    box = C.digit_picker(trained.G, n=8)
+    first, caption = box.image.value, box.caption.value
+    assert first[:4] == b"\x89PNG" and "reads" in caption and "as a 0" in caption
+    box.digit.value = 7
+    seven = box.image.value
+    assert seven != first and "as a 7" in box.caption.value and box.seed == 0
+    box.new_noise.click()
+    assert box.seed == 1 and box.image.value != seven and "as a 7" in box.caption.value
+    png, text = C.picker_frame(trained.G, 7, seed=0, n=8)
+    assert png == seven                                  # the same digit and noise: the same picture
