@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-__all__ = ["REAL", "FAKE", "BELIEF", "NOISE", "LOSS_D", "LOSS_G", "use_style", "histogram",
+__all__ = ["REAL", "FAKE", "BELIEF", "NOISE", "LOSS_D", "LOSS_G", "RUNS", "use_style", "histogram",
            "training_curves", "scatter_2d", "dashboard_figure", "figure_png", "snapshot_strip",
-           "gan_diagram"]
+           "gan_diagram", "gradient_panels", "distance_curves", "seed_outcomes", "stability_heatmap"]
 
 REAL = "#0072B2"     # blue: real data, the target
 FAKE = "#E69F00"     # orange: generated data, the generator
@@ -204,7 +204,7 @@ def gan_diagram(ax=None):
     """The data flow of a GAN, drawn with boxes and arrows."""
     ax = _axes(ax, (11, 4.2))
     ax.set_xlim(0, 11)
-    ax.set_ylim(0, 4.2)
+    ax.set_ylim(-0.45, 4.2)
     ax.axis("off")
 
     def box(x, y, text, colour, w=1.9, h=0.8):
@@ -230,6 +230,183 @@ def gan_diagram(ax=None):
     arrow(9.6, 2.1, 9.85, 2.1)
     ax.annotate("", xy=(3.6, 0.55), xytext=(8.5, 1.65),
                 arrowprops=dict(arrowstyle="->", lw=1.5, ls="--", color=FAKE, connectionstyle="arc3,rad=-0.35"))
-    ax.text(6.1, 0.05, "G learns from D's verdict on its fakes (gradient)", ha="center", fontsize=10, color="#8a5a00")
+    ax.text(6.1, -0.3, "G learns from D's verdict on its fakes (gradient)", ha="center", fontsize=10, color="#8a5a00")
     ax.set_title("How data flows through a GAN")
+    return ax
+
+
+# --------------------------------------------------------------------------- when training fails (notebook 06)
+
+#: Colours for runs that are neither real nor generated data nor D's belief: none of them is
+#: REAL's blue, FAKE's orange or BELIEF's green (Okabe–Ito black, vermillion, purple, sky blue).
+RUNS = ("#000000", "#D55E00", "#CC79A7", "#56B4E9", "#8a5a00", "#777777")
+_DASHES = ("-", "--", ":", "-.")
+
+
+def _runs(name, mapping, what):
+    """Check that ``mapping`` is a non-empty dict label -> run; return its items."""
+    if not isinstance(mapping, dict):
+        raise TypeError(f"{name} must be a dict {what}; got {type(mapping).__name__}.")
+    if not mapping:
+        raise ValueError(f"{name} must hold at least one run ({what}); got none.")
+    return list(mapping.items())
+
+
+def _history_columns(name, label, h, columns):
+    missing = [c for c in columns if not hasattr(h, c)]
+    if missing:
+        raise TypeError(f"{name}[{label!r}] must be a History (the .history of a fit result); got "
+                        f"{type(h).__name__}, which has no {', '.join(missing)}.")
+
+
+def gradient_panels(histories, *, title=None):
+    """The generator's gradient norm of several runs, then D(x) and D(G(z)) of each run.
+
+    ``histories``: dict label -> ``History`` (BCE losses, so D's outputs are probabilities).
+    Draws 1 + len(histories) panels in a row: ‖∇G‖ on a log scale (one line per run), then one
+    panel per run with mean D(x) (REAL) and D(G(z)) (FAKE) against the epoch. Returns the figure.
+    """
+    items = _runs("histories", histories, "label -> History")
+    for label, h in items:
+        _history_columns("histories", label, h, ("epoch", "grad_g", "d_real", "d_fake"))
+    n = len(items)
+    fig, axes = plt.subplots(1, n + 1, figsize=(4.6 * (n + 1), 3.9))
+    for k, (label, h) in enumerate(items):
+        ep, g = np.asarray(h.epoch), np.asarray(h.grad_g, dtype=float)
+        ok = np.isfinite(g) & (g > 0)
+        axes[0].plot(ep[ok], g[ok], color=RUNS[k % len(RUNS)], ls=_DASHES[k % len(_DASHES)], label=label)
+        ax = axes[k + 1]
+        ax.plot(ep, h.d_real, color=REAL, label="D(x), real")
+        ax.plot(ep, h.d_fake, color=FAKE, label="D(G(z)), fake")
+        ax.axhline(0.5, color="black", lw=1, ls="--", label="0.5: D cannot tell")
+        ax.set(title=f"What D believes: {label}", xlabel="epoch", ylabel="mean P(real)", ylim=(-0.02, 1.02))
+    axes[0].set_yscale("log")
+    axes[0].set(title="Generator's gradient norm ‖∇G‖", xlabel="epoch", ylabel="‖∇G‖ (log scale)")
+    axes[0].legend(fontsize=9)
+    # one legend for the belief panels, below them, where it hides no curve
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=10,
+               bbox_to_anchor=(0.5 + 0.5 / (n + 1), 0.0))
+    if title:
+        fig.suptitle(title, fontsize=13)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def distance_curves(histories, ax=None, *, title="Distance to the target", scale=None, colors=None):
+    """Distance to the target against the epoch, one line per run, on a log scale.
+
+    ``histories``: dict label -> ``History`` (or -> ``(epochs, distances)``). ``scale``: divide
+    every distance by it (e.g. the target's std, to read distances in target standard
+    deviations). ``colors``: dict label -> colour (default: ``RUNS``, in order); the line styles
+    cycle too, so runs that overlap stay visible.
+    """
+    items = _runs("histories", histories, "label -> History")
+    if scale is not None:
+        if isinstance(scale, bool) or not isinstance(scale, (int, float, np.floating)) or not np.isfinite(scale) or scale <= 0:
+            raise ValueError(f"scale must be a positive number (or None); got {scale!r}.")
+    if colors is not None and not isinstance(colors, dict):
+        raise TypeError(f"colors must be a dict label -> colour (or None); got {type(colors).__name__}.")
+    ax = _axes(ax, (8, 4.5))
+    for k, (label, h) in enumerate(items):
+        if hasattr(h, "distance"):
+            ep, dist = h.epoch, h.distance
+        else:
+            try:
+                ep, dist = h
+            except (TypeError, ValueError):
+                raise TypeError(f"histories[{label!r}] must be a History or a pair (epochs, distances); "
+                                f"got {type(h).__name__}.") from None
+        ep, dist = np.asarray(ep, dtype=float), np.asarray(dist, dtype=float) / (scale or 1.0)
+        if ep.shape != dist.shape:
+            raise ValueError(f"histories[{label!r}] has {ep.size} epochs but {dist.size} distances; they must match.")
+        colour = (colors or {}).get(label, RUNS[k % len(RUNS)])
+        ax.plot(ep, dist, color=colour, ls=_DASHES[k % len(_DASHES)], label=label)
+    ax.set_yscale("log")
+    unit = "target standard deviations" if scale else "data units"
+    ax.set(title=title, xlabel="epoch", ylabel=f"Wasserstein-1 ({unit}, log)")
+    ax.legend(fontsize=10)
+    return ax
+
+
+def seed_outcomes(groups, ax=None, *, threshold=0.1, title="Where each seed ended",
+                  xlabel="final distance to the target (target standard deviations, log scale)"):
+    """One dot per seed for each group of runs, on a log axis, with the "fits" threshold.
+
+    ``groups``: dict label -> 1-D array of final distances (one per seed, > 0), drawn as rows from
+    top to bottom with a little vertical jitter; each row's label says how many fell below
+    ``threshold`` (a dashed line; None draws no line and counts nothing).
+    """
+    items = _runs("groups", groups, "label -> final distances, one per seed")
+    if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating))
+                                  or not np.isfinite(threshold) or threshold <= 0):
+        raise ValueError(f"threshold must be a positive number (or None); got {threshold!r}.")
+    values = []
+    for label, v in items:
+        v = _np(v).ravel()
+        if v.size == 0:
+            raise ValueError(f"groups[{label!r}] must hold at least one distance; got none.")
+        if not np.all(np.isfinite(v)) or np.any(v <= 0):
+            raise ValueError(f"groups[{label!r}] must hold finite distances > 0 (a log axis); got values from "
+                             f"{np.nanmin(v):.3g} to {np.nanmax(v):.3g}.")
+        values.append(v)
+    ax = _axes(ax, (8, 1.2 + 1.1 * len(items)))
+    rng = np.random.default_rng(0)
+    colours = [FAKE, "#8a5a00", "#CC79A7", "#555555"]
+    ticks, names = [], []
+    for row, ((label, _), v) in enumerate(zip(items, values)):
+        y = -row + rng.uniform(-0.22, 0.22, len(v))
+        ax.scatter(v, y, s=28, color=colours[row % len(colours)], alpha=0.75, edgecolor="black", lw=0.4)
+        ticks.append(-row)
+        counted = f"\n{int(np.sum(v < threshold))} of {len(v)} fit" if threshold else f"\n{len(v)} runs"
+        names.append(label + counted)
+    if threshold:
+        ax.axvline(threshold, color=REAL, ls="--", lw=1.5, label=f"fits: below {threshold:g}")
+        ax.legend(loc="upper right", fontsize=10)
+    ax.set_xscale("log")
+    ax.set_yticks(ticks, names)
+    ax.set_ylim(-len(items) + 0.5, 0.6)
+    ax.grid(axis="y", visible=False)
+    ax.set(title=title, xlabel=xlabel)
+    return ax
+
+
+def stability_heatmap(smap, ax=None, *, title=None, mark=None):
+    """The fraction of seeds that fit, for each (lr of D, lr of G), as an annotated heatmap.
+
+    ``smap``: a ``StabilityMap`` (``gan_lesson.batched.stability_map``), or any object with
+    ``lr_d`` (rows), ``lr_g`` (columns), ``fraction`` (rows × columns, 0–1) and ``threshold``.
+    ``mark``: an ``(lr_d, lr_g)`` pair whose cell gets a black outline (e.g. a recipe's).
+    """
+    missing = [a for a in ("lr_d", "lr_g", "fraction") if not hasattr(smap, a)]
+    if missing:
+        raise TypeError(f"smap must be a StabilityMap (from gan_lesson.batched.stability_map); got "
+                        f"{type(smap).__name__}, which has no {', '.join(missing)}.")
+    lr_d, lr_g = np.asarray(smap.lr_d, dtype=float).ravel(), np.asarray(smap.lr_g, dtype=float).ravel()
+    frac = np.asarray(smap.fraction, dtype=float)
+    if frac.shape != (len(lr_d), len(lr_g)):
+        raise ValueError(f"fraction must have shape ({len(lr_d)}, {len(lr_g)}) (lr_d × lr_g); got {frac.shape}.")
+    if mark is not None:
+        try:
+            mark_d, mark_g = (float(v) for v in mark)
+        except (TypeError, ValueError):
+            raise TypeError(f"mark must be a pair (lr_d, lr_g) of positive numbers; got {mark!r}.") from None
+        if not (mark_d > 0 and mark_g > 0):
+            raise ValueError(f"mark must be a pair (lr_d, lr_g) of positive numbers; got {mark!r}.")
+    ax = _axes(ax, (6.8, 5.6))
+    image = ax.imshow(frac, origin="lower", cmap="Greens", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(lr_d)):
+        for j in range(len(lr_g)):
+            ax.text(j, i, f"{frac[i, j]:.0%}", ha="center", va="center", fontsize=11,
+                    color="white" if frac[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(lr_g)), [f"{v:.1e}" for v in lr_g], rotation=30)
+    ax.set_yticks(range(len(lr_d)), [f"{v:.1e}" for v in lr_d])
+    ax.grid(False)
+    if mark is not None:
+        i = int(np.argmin(np.abs(np.log(lr_d) - np.log(mark_d))))
+        j = int(np.argmin(np.abs(np.log(lr_g) - np.log(mark_g))))
+        ax.add_patch(matplotlib.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, ec="black", lw=2.5))
+    threshold = getattr(smap, "threshold", None)
+    what = f" (distance < {threshold:g} target std)" if threshold else ""
+    ax.set(title=title or f"Fraction of seeds that fit{what}", xlabel="learning rate of G", ylabel="learning rate of D")
+    ax.figure.colorbar(image, ax=ax, label="fraction of seeds that fit", fraction=0.046, pad=0.04)
     return ax

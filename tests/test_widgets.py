@@ -54,6 +54,13 @@ def test_presets_set_everything():
     assert d.recipe.value == "modern" and d.epochs.value == 800
 
 
+def test_a_preset_without_a_target_goes_back_to_the_default_target():
+    d = Dashboard(background=False, preset="failure: mode collapse (two far bumps)")
+    assert d.target.value == "two far bumps (mixture at ±3)"
+    d.preset.value = "failure: oscillation (learning rates too high)"
+    assert d.target.value == next(iter(TARGETS))
+
+
 def test_scrubber_and_overlay_after_two_runs(dash):
     dash.epochs.value = 60
     dash.train_button.click()

@@ -1,0 +1,129 @@
+"""Checkers for notebook 06 (when training goes wrong): diagnose a run from its signals.
+
+``diagnose_run(d_real, d_fake, spread)`` receives the last 12 records of a run — mean D(x),
+mean D(G(z)) (probabilities) and the generated spread (generated std / real std), each a numpy
+array of shape ``(12,)`` — and returns one of ``LABELS``. The checker shows it six runs whose
+diagnosis is clear-cut (hand-made, shaped like the runs of the notebook) and, for a wrong answer,
+names the confusion: a collapsed run called healthy because D is fooled, a run where D wins
+called collapsed, an oscillating run judged by its last record only, a recovered run judged by
+its past.
+"""
+import numpy as np
+
+from .core import Fail, call, checker, expect
+
+__all__ = ["check_diagnose_run"]
+
+LABELS = ("healthy", "d_winning", "collapsed", "oscillating")
+RECORDS = 12
+
+
+def _noisy(level, size, seed, jitter):
+    """``RECORDS`` values near ``level`` with a small fixed wobble (rounded: stable messages)."""
+    rng = np.random.default_rng(seed)
+    return np.round(np.asarray(level, dtype=float) + rng.uniform(-jitter, jitter, size), 3)
+
+
+def _cases():
+    n = RECORDS
+    low, high = np.full(7, 0.05), np.full(5, 1.0)
+    return [
+        {"label": "healthy", "what": "a healthy run",
+         "d_real": _noisy(0.50, n, 1, 0.02), "d_fake": _noisy(0.49, n, 2, 0.02), "spread": _noisy(0.98, n, 3, 0.03)},
+        {"label": "d_winning", "what": "a run where D wins",
+         "d_real": _noisy(0.96, n, 4, 0.01), "d_fake": _noisy(0.02, n, 5, 0.005), "spread": _noisy(0.08, n, 6, 0.01)},
+        {"label": "collapsed", "what": "a collapsed run that fools D",
+         "d_real": _noisy(0.52, n, 7, 0.02), "d_fake": _noisy(0.47, n, 8, 0.02), "spread": _noisy(0.04, n, 9, 0.01)},
+        {"label": "oscillating", "what": "an oscillating run",
+         "d_real": np.array([0.50, 0.55, 0.70, 0.85, 0.55, 0.50, 0.65, 0.80, 0.50, 0.45, 0.70, 0.86]),
+         "d_fake": np.array([0.50, 0.80, 0.30, 0.15, 0.60, 0.85, 0.45, 0.20, 0.70, 0.82, 0.35, 0.15]),
+         "spread": np.array([1.00, 1.30, 0.80, 0.60, 1.10, 1.40, 0.90, 0.65, 1.20, 1.35, 0.85, 0.60])},
+        {"label": "collapsed", "what": "a collapsed run that D partly sees through",
+         "d_real": _noisy(0.70, n, 10, 0.02), "d_fake": _noisy(0.30, n, 11, 0.02), "spread": _noisy(0.15, n, 12, 0.02)},
+        {"label": "healthy", "what": "a run that recovered from a collapse",
+         "d_real": np.concatenate([_noisy(0.60, 7, 13, 0.02), _noisy(0.50, 5, 14, 0.02)]),
+         "d_fake": np.concatenate([_noisy(0.38, 7, 15, 0.02), _noisy(0.49, 5, 16, 0.02)]),
+         "spread": np.round(np.concatenate([low, high]) + _noisy(0.0, n, 17, 0.01), 3)},
+    ]
+
+
+def _signals(case):
+    last = slice(-5, None)
+    return (f"over the last 5 records D(x) ≈ {case['d_real'][last].mean():.2f}, D(G(z)) ≈ "
+            f"{case['d_fake'][last].mean():.2f} and the spread ≈ {case['spread'][last].mean():.2f}; D(G(z)) "
+            f"ranges from {case['d_fake'].min():.2f} to {case['d_fake'].max():.2f} over all {RECORDS} records")
+
+
+HINTS = {
+    "healthy": "Nothing is wrong in this run. Check your thresholds: D wins only when the mean D(x) of the last "
+               "records is above 0.8 AND the mean D(G(z)) below 0.2; a collapse is a spread below 0.35 in the "
+               "latest records; an oscillation is D(G(z)) swinging by more than 0.3.",
+    "d_winning": "Check D first: mean D(x) of the last 5 records above 0.8 and mean D(G(z)) below 0.2 means D "
+                 "wins. A narrow spread is then a symptom (G gets no useful gradient and does not move), not "
+                 "the cause.",
+    "collapsed": "Look at the spread (generated std / real std): a mean below 0.35 over the last records is a "
+                 "collapse, whatever D believes.",
+    "oscillating": "Judge how much D(G(z)) moves over the records (largest minus smallest above 0.3, or its "
+                   "standard deviation above 0.1), not only where it ends.",
+}
+
+
+def _problem(case, said):
+    """The likely confusion behind calling ``case`` ``said``."""
+    key = (case["what"], said)
+    r, f, s = case["d_real"], case["d_fake"], case["spread"]
+    last5 = slice(-5, None)
+    specific = {
+        ("a collapsed run that fools D", "healthy"):
+            f"you called a collapsed run 'healthy': D is fooled (D(x) ≈ {r[last5].mean():.2f}, D(G(z)) ≈ "
+            f"{f[last5].mean():.2f}), but the generated spread is only {s[last5].mean():.2f} of the target's — "
+            "G makes nearly the same value every time. Look at the spread.",
+        ("a collapsed run that D partly sees through", "healthy"):
+            f"you called a collapsed run 'healthy': its spread is only {s[last5].mean():.2f} of the target's. "
+            "Look at the spread even when D is unsure.",
+        ("a run where D wins", "collapsed"):
+            f"you called a run where D wins 'collapsed': D(x) ≈ {r[last5].mean():.2f} and D(G(z)) ≈ "
+            f"{f[last5].mean():.2f} — D rejects every fake, so G gets no useful gradient and its narrow spread "
+            "never grows.",
+        ("a run where D wins", "healthy"):
+            f"you called a run where D wins 'healthy': D(x) ≈ {r[last5].mean():.2f} and D(G(z)) ≈ "
+            f"{f[last5].mean():.2f} — D tells real from fake with ease.",
+        ("an oscillating run", "d_winning"):
+            f"you called an oscillating run 'd_winning': its last record (D(x) = {r[-1]:.2f}, D(G(z)) = "
+            f"{f[-1]:.2f}) does look like D winning, but over the last records D(G(z)) swings between "
+            f"{f.min():.2f} and {f.max():.2f}.",
+        ("an oscillating run", "healthy"):
+            f"you called an oscillating run 'healthy': on average D says about 0.5, but D(G(z)) swings between "
+            f"{f.min():.2f} and {f.max():.2f} from record to record.",
+        ("a run that recovered from a collapse", "collapsed"):
+            f"you called a run that recovered 'collapsed': its spread was tiny ({s[:7].mean():.2f}) in the "
+            f"first 7 records but has been near {s[last5].mean():.2f} for the last 5. Judge the latest records, "
+            "not the whole history.",
+        ("a run that recovered from a collapse", "oscillating"):
+            "you called a run that recovered 'oscillating': its spread jumped once, from "
+            f"{s[:7].mean():.2f} to {s[last5].mean():.2f}, and stayed there — one step up is progress, not a "
+            "swing. Measure the swings of D(G(z)).",
+    }.get(key)
+    if specific:
+        return specific
+    return f"you called {case['what']} '{said}', but it is '{case['label']}': {_signals(case)}."
+
+
+@checker("diagnose_run")
+def check_diagnose_run(diagnose_run):
+    cases = _cases()
+    for case in cases:
+        args = (case["d_real"].copy(), case["d_fake"].copy(), case["spread"].copy())
+        said = call(diagnose_run, *args, what="diagnose_run(d_real, d_fake, spread)")
+        expect(isinstance(said, str),
+               f"diagnose_run returned {type(said).__name__} ({said!r:.40}) for {case['what']}; it should "
+               f"return one of the labels {', '.join(map(repr, LABELS))}.",
+               "Return the label as a string, e.g. `return \"collapsed\"`.")
+        expect(said in LABELS,
+               f"diagnose_run returned {said!r} for {case['what']}; the labels are exactly "
+               f"{', '.join(map(repr, LABELS))}.",
+               "Return one of these strings, spelled the same way (lower case, underscore in 'd_winning').")
+        if said != case["label"]:
+            raise Fail(_problem(case, said), HINTS[case["label"]])
+    return (f"all {len(cases)} runs diagnosed right: a healthy run, D winning, two collapses (one that fools D), "
+            "an oscillation judged over its records, and a run that recovered from a collapse.")
