@@ -1,0 +1,717 @@
+"""Checkers for notebook 08 (the sequences challenge), one per step of the scaffold:
+
+    make_scaler(data) -> (scale, unscale)              1. data: to standard units and back
+    make_generator(noise_dim), make_discriminator()    2. models: G (noise -> 5), D (5 -> logit)
+    d_loss(real_logits, fake_logits), g_loss(fake_logits)   3. losses, on D's logits
+    d_step(G, D, g_opt, d_opt, real, z), g_step(G, D, g_opt, d_opt, z) -> losses   4. the training steps
+
+Every checker works on data and networks of its own, built with fixed seeds inside
+``torch.random.fork_rng`` (the notebook's random state is left alone), and gives the student's
+functions copies, so nothing the student holds is changed. Each compares what the student's code
+did with the right result and with the usual wrong ones, and names the first mistake it finds.
+"""
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .. import samplers
+from ..sequences import validity
+from .core import Fail, NotAttempted, call, checker, expect
+from .models import _crash, _output_range, _shape
+
+__all__ = ["check_series_scaler", "check_series_models", "check_series_losses", "check_series_steps"]
+
+BATCH = 64            # rows of the probing batches (appears in messages)
+LR = 0.1              # plain SGD in the step checker: an update is exactly −LR · gradient
+SEED_GRAD = 0.5       # stale gradients planted before the student's step
+RUN_STEPS = 300       # the short training run of the step checker
+RUN_TOL = 0.5         # its (loose) validity tolerance, in the data's units
+
+
+def _quiet_rng():
+    return torch.random.fork_rng(devices=[])
+
+
+def _flat(params):
+    return torch.cat([p.detach().reshape(-1) for p in params])
+
+
+def _grads(params):
+    return torch.cat([(torch.zeros_like(p) if p.grad is None else p.grad.detach()).reshape(-1) for p in params])
+
+
+def _close(a, b, rtol=2e-3):
+    return bool((a - b).norm() <= rtol * max(float(b.norm()), 1e-12) + 1e-9)
+
+
+def _tensor_result(out, name, shape, what):
+    """Insist that ``out`` is a float tensor of ``shape``; say what it is otherwise."""
+    if not isinstance(out, torch.Tensor):
+        kind = "a numpy array" if type(out).__module__.startswith("numpy") else type(out).__name__
+        raise Fail(f"{name} returns {kind}, not a torch tensor; {what}",
+                   "Use torch operations only (x.mean(dim=0), x.std(dim=0)), so the result stays a tensor.")
+    expect(tuple(out.shape) == shape, f"{name} turned a batch of shape {shape} into shape {_shape(out)}.",
+           "Scale each entry in place of itself: the result has the shape of the input.")
+    expect(out.is_floating_point(), f"{name} returns a {out.dtype} tensor; scaled series are floats.",
+           "Compute with the float statistics, without rounding.")
+    return out
+
+
+# =========================================================================== 1. scaling
+
+def _probe_data():
+    with _quiet_rng():
+        data = samplers.Sequences(-3.0, 5.0, seed=11)(2000)       # not the notebook's range on purpose
+        other = samplers.Sequences(10.0, 30.0, seed=12)(2000)
+        batch = samplers.Sequences(-3.0, 5.0, seed=13)(BATCH)
+        y = torch.randn(BATCH, 5, generator=torch.Generator().manual_seed(14))
+    return data, other, batch, y
+
+
+def _scaler(make_scaler, data, label):
+    arg = data.clone()
+    out = call(make_scaler, arg, what="make_scaler")
+    expect(torch.equal(arg, data), f"make_scaler changed the data it was given ({label}).",
+           "Compute the statistics without in-place operations on data (no data -= …).")
+    if callable(out):
+        raise Fail("make_scaler returns one function; it must return two, the scaling and its inverse.",
+                   "End make_scaler with `return scale, unscale`.")
+    expect(isinstance(out, (tuple, list)) and len(out) == 2,
+           f"make_scaler should return the pair (scale, unscale); it returns {type(out).__name__}"
+           + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else "") + ".",
+           "End make_scaler with `return scale, unscale`.")
+    scale, unscale = out
+    expect(callable(scale) and callable(unscale),
+           "make_scaler should return two functions (scale, unscale); "
+           f"it returns a {type(scale).__name__} and a {type(unscale).__name__}.",
+           "Define `def scale(x): …` and `def unscale(y): …` inside make_scaler and return them (no parentheses).")
+    return scale, unscale
+
+
+def _apply(fn, x, name, what):
+    """``fn(x)`` on a copy; checks the copy is unchanged and the result is a tensor of x's shape."""
+    arg = x.clone()
+    try:
+        out = fn(arg)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:  # noqa: BLE001 — the student's crash becomes a message
+        text = str(exc)
+        if "must match the size of tensor" in text or "expanded size" in text:
+            raise Fail(f"{name} crashes on a batch of shape {_shape(x)} ({type(exc).__name__}: {text}): the "
+                       "statistics have one number per row of data, not one per column.",
+                       "Take the statistics over the rows, one per column: data.mean(dim=0), data.std(dim=0), "
+                       "each of shape (5,).") from None
+        raise Fail(f"calling {name} on a batch of shape {_shape(x)} raised {type(exc).__name__}: {text}",
+                   "Try it on a small batch in a cell of its own and read the error.") from None
+    if out is Ellipsis:
+        raise NotAttempted()
+    out = _tensor_result(out, name, tuple(x.shape), what)
+    expect(torch.equal(arg, x), f"{name} changed the tensor it was given (an in-place operation such as x -= mean).",
+           "Return a new tensor: `return (x - mean) / std`, never `x -= …`.")
+    expect(bool(torch.isfinite(out).all()), f"{name} gives NaN or infinite values on an ordinary batch.",
+           "Look for a division by a statistic that can be 0 (the std of a single row?).")
+    return out
+
+
+def _affine(scale_fn, data):
+    """Per-column (slope, offset) of an affine ``scale_fn``, measured on two rows; None if not affine."""
+    base = _apply(scale_fn, data[:2], "scale", "the networks need tensors.")
+    x0, x1 = data[:1], data[:1] + 1.0
+    y0, y1 = _apply(scale_fn, x0, "scale", ""), _apply(scale_fn, x1, "scale", "")
+    slope = (y1 - y0)[0]
+    offset = (y0 - x0 * slope)[0]
+    return (slope, offset) if torch.allclose(base, data[:2] * slope + offset, atol=1e-4, rtol=1e-4) else None
+
+
+@checker("step 1, make_scaler(data) -> (scale, unscale)")
+def check_series_scaler(make_scaler):
+    data, other, batch, y = _probe_data()
+    scale, unscale = _scaler(make_scaler, data, "the checker's data")
+    scaled_batch = _apply(scale, batch, "scale", "the networks need tensors.")
+    few = _apply(scale, batch[:3], "scale", "the networks need tensors.")
+    expect(torch.allclose(few, scaled_batch[:3], atol=1e-5, rtol=1e-5),
+           "scale gives a row a different value depending on the other rows of the batch: it computes the "
+           "statistics of the batch it is given, not those of `data`.",
+           "Compute mean and std once, from `data`, in make_scaler; scale(x) only applies them. (Generated "
+           "batches must be scaled with the same numbers as the real data, or D could tell them apart by their "
+           "scaling.)")
+    scale_b, _ = _scaler(make_scaler, other, "a second data set")
+    expect(not torch.allclose(_apply(scale_b, batch, "scale", ""), scaled_batch, atol=1e-5),
+           "scale gives the same result whatever data make_scaler was given: it uses fixed numbers instead of the "
+           "statistics of `data`.",
+           "Compute mean = data.mean(dim=0) and std = data.std(dim=0) inside make_scaler.")
+
+    s = _apply(scale, data, "scale", "the networks need tensors.")
+    mean, std = s.mean(0), s.std(0)
+    lo, hi = s.min(0).values, s.max(0).values
+    z_scores = bool((mean.abs() < 1e-3).all() and ((std - 1).abs() < 2e-3).all())
+    unit_range = bool(((lo + 1).abs() < 1e-3).all() and ((hi - 1).abs() < 1e-3).all())
+    if not (z_scores or unit_range):
+        whole = (data - data.mean()) / data.std()
+        expect(not torch.allclose(s, whole, atol=1e-3),
+               "scale uses one mean and one std for the whole table; each column needs its own (a, b, c, c+1 "
+               "and c+2 have different means).",
+               "Take the statistics per column: data.mean(dim=0) and data.std(dim=0), shape (5,).")
+        d_std = data.std(0)
+        expect(not ((mean.abs() < 1e-3).all() and ((std - d_std).abs() < 1e-2 * d_std).all()),
+               "scale subtracts each column's mean but does not divide by its std: the scaled columns still "
+               f"spread over ±{float(d_std.max()) * 1.8:.0f}.",
+               "Divide by data.std(dim=0) as well: z = (x − mean) / std.")
+        expect(not (((std - 1).abs() < 2e-3).all() and (mean.abs() > 0.1).any()),
+               "scale divides by each column's std but does not subtract its mean: the scaled columns are not "
+               "centred on 0.",
+               "Subtract data.mean(dim=0) first: z = (x − mean) / std.")
+        expect(not ((lo.abs() < 1e-3).all() and ((hi - 1).abs() < 1e-3).all()),
+               "scale maps each column to [0, 1]; the networks work best with numbers centred on 0.",
+               "Map the column's minimum to −1 and its maximum to 1: 2·(x − min)/(max − min) − 1, or use z-scores.")
+        raise Fail(f"after scale, the columns of data have means {_fmt(mean)} and stds {_fmt(std)}: neither "
+                   "z-scores (mean 0, std 1) nor the range [−1, 1].",
+                   "Use z = (x − mean) / std with mean = data.mean(dim=0), std = data.std(dim=0).")
+
+    back = _apply(unscale, scaled_batch, "unscale", "the measures need tensors.")
+    error = float((back - batch).abs().max())
+    if error > 1e-4 * (1 + float(batch.abs().max())):
+        fit = _affine(scale, data)
+        if fit is not None:
+            k, t = fit
+            m, sd = -t / k, 1 / k
+            sb = scaled_batch
+            for wrong, problem in (
+                    (sb / sd + m, "unscale divides by the std; to undo the division, multiply: y · std + mean."),
+                    ((sb + m) * sd, "unscale adds the mean before multiplying by the std; undo the steps of scale "
+                                    "in reverse order: multiply by the std first, then add the mean."),
+                    (sb * sd - m, "unscale subtracts the mean; to undo the subtraction, add it: y · std + mean."),
+                    (sb * sd, "unscale multiplies by the std but forgets to add the mean back."),
+                    (sb + m, "unscale adds the mean back but forgets to multiply by the std."),
+                    ((sb - m) / sd, "unscale applies scale a second time instead of undoing it.")):
+                expect(not torch.allclose(back, wrong, atol=1e-4, rtol=1e-4), problem,
+                       "Check it: unscale(scale(x)) must give x back.")
+        raise Fail(f"unscale(scale(x)) does not give x back (largest error {error:.3g}).",
+                   "unscale undoes scale's steps in reverse order: multiply by the std, then add the mean.")
+    again = _apply(scale, _apply(unscale, y, "unscale", "the measures need tensors."), "scale", "")
+    expect(torch.allclose(again, y, atol=1e-4, rtol=1e-4),
+           "scale(unscale(y)) does not give y back for a batch y in scaled units.",
+           "unscale must be the exact inverse of scale, for any numbers, not only for real series.")
+    how = ("each column to z-scores (mean 0, std 1)" if z_scores else "each column's minimum and maximum to −1 and 1")
+    return (f"scale maps {how} with the statistics of `data`, the same for any batch, row by row; "
+            "unscale(scale(x)) = x and scale(unscale(y)) = y; nothing changed in place.")
+
+
+def _fmt(v):
+    return "[" + ", ".join(f"{float(a):.2f}" for a in v) + "]"
+
+
+# =========================================================================== 2. models
+
+NOISE_DIMS = (3, 8)
+
+
+def _build(make, args, what):
+    try:
+        model = make(*args)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:  # noqa: BLE001
+        raise Fail(f"calling {what} raised {type(exc).__name__}: {exc}",
+                   "Build the model in a cell of its own and print it.") from None
+    if model is Ellipsis:
+        raise NotAttempted()
+    expect(model is not None, f"{what} returned None.", "End the function with `return` and the model.")
+    expect(isinstance(model, nn.Module), f"{what} returned a {type(model).__name__}, not a torch.nn.Module.",
+           "Build it from nn.Linear layers inside nn.Sequential(...).")
+    n = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    expect(n > 0, f"{what} built a model with no trainable parameters.",
+           "Put the layers in nn.Sequential (a plain Python list of layers is not registered).")
+    probe = copy.deepcopy(model).eval()
+    return probe, n
+
+
+def _run(model, x, what):
+    try:
+        with torch.no_grad():
+            out = model(x)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:  # noqa: BLE001
+        fail = _crash(model, x, exc)
+        raise Fail(f"{what}: {fail.args[0]}", fail.args[1]) from None
+    expect(isinstance(out, torch.Tensor), f"{what} returned a {type(out).__name__}, not a tensor.",
+           "Return the output of the last layer.")
+    return out
+
+
+def _layers(model):
+    sizes = [(m.in_features, m.out_features) for m in model.modules() if isinstance(m, nn.Linear)]
+    if not sizes:
+        return "no nn.Linear"
+    return " → ".join(str(s) for s in [sizes[0][0]] + [o for _, o in sizes])
+
+
+def _one_at_a_time(model, x, who):
+    full = _run(model, x, who)
+    alone = _run(model, x[:1], who)
+    flipped = _run(model, x.flip(0), who)
+    expect(torch.allclose(alone, full[:1], atol=1e-5) and torch.allclose(flipped, full.flip(0), atol=1e-5),
+           f"{who}'s output for one row changes when the other rows of the batch change.",
+           "Use only per-row layers (nn.Linear and activations); no normalisation or mean over the batch.")
+    expect(float((full - full[:1]).abs().max()) > 1e-6, f"{who} gives the same output for every input row.",
+           "Check that forward uses its input and returns the result of the layers.")
+
+
+def _generator_part(make_generator):
+    for k in NOISE_DIMS:
+        G, n_g = _build(make_generator, (k,), f"make_generator({k})")
+        z = torch.randn(BATCH, k, generator=torch.Generator().manual_seed(20 + k))
+        layers = [m for m in G.modules() if isinstance(m, nn.Linear)]
+        expect(not layers or layers[0].in_features == k,
+               f"make_generator({k}) built a generator whose first layer takes {layers[0].in_features if layers else '?'} "
+               f"numbers a row, but noise of dimension {k} has {k}: it ignores its argument noise_dim.",
+               "Make the first layer nn.Linear(noise_dim, …), using the argument.")
+        out = _run(G, z, f"G from make_generator({k})")
+        expect(tuple(out.shape) == (BATCH, 5),
+               f"G turned noise of shape {_shape(z)} into shape {_shape(out)}; it must give one series of 5 numbers "
+               f"a row, ({BATCH}, 5).", "End G with nn.Linear(hidden, 5), and no reshaping.")
+        expect(bool(torch.isfinite(out).all()), "G's output holds NaN or infinite values.",
+               "A plain stack of nn.Linear layers and activations gives finite numbers.")
+    k = NOISE_DIMS[0]                                  # report on the notebook's noise size
+    G, n_g = _build(make_generator, (k,), f"make_generator({k})")
+    z = torch.randn(BATCH, k, generator=torch.Generator().manual_seed(20 + k))
+    rng = _output_range(G, z)
+    hint = ("Scaled series can be any real numbers (z-scores of a uniform reach ±1.7): put nothing after G's last "
+            "nn.Linear.")
+    if rng is not None:
+        lo, hi = rng
+        expect(not (lo >= 0 and hi <= 1), "G's outputs always stay between 0 and 1: a sigmoid on the output layer.",
+               hint)
+        expect(lo < 0, "G's outputs can never be negative: a ReLU (or similar) on the output layer.", hint)
+        expect(not (lo >= -1 and hi <= 1), "G's outputs always stay between −1 and 1: a tanh on the output layer. "
+               "It reaches ±1 only for infinite inputs, so the edges of the range would be hard to produce.", hint)
+        expect(lo < -50 and hi > 50, "G squashes its outputs (an activation after the last nn.Linear).", hint)
+    _one_at_a_time(G, z, "G")
+    return G, n_g
+
+
+def _discriminator_part(make_discriminator):
+    D, n_d = _build(make_discriminator, (), "make_discriminator()")
+    x = 1.5 * torch.randn(BATCH, 5, generator=torch.Generator().manual_seed(30))
+    out = _run(D, x, "D")
+    if tuple(out.shape) != (BATCH, 1):
+        if tuple(out.shape) == (BATCH,):
+            raise Fail(f"D turned a batch of shape {_shape(x)} into shape {_shape(out)}: the verdicts were "
+                       f"flattened; the losses compare them with labels of shape ({BATCH}, 1).",
+                       "Remove the .squeeze(), .flatten() or .view(-1) at the end.")
+        raise Fail(f"D turned a batch of shape {_shape(x)} into shape {_shape(out)}; it must give one verdict a "
+                   f"series, shape ({BATCH}, 1).", "End D with nn.Linear(hidden, 1).")
+    expect(bool(torch.isfinite(out).all()), "D's output holds NaN or infinite values.",
+           "A plain stack of nn.Linear layers and activations gives finite numbers.")
+    rng = _output_range(D, x)
+    hint = ("Here D returns a logit, the raw score s with P(real) = σ(s); the losses apply the sigmoid themselves, "
+            "which stays accurate when D is very sure. Put nothing after D's last nn.Linear.")
+    if rng is not None:
+        lo, hi = rng
+        expect(not (lo >= 0 and hi <= 1), "D's outputs stay between 0 and 1: D ends in a sigmoid (it returns "
+               "P(real), not a logit).", hint)
+        expect(not (lo >= -1 and hi <= 1), "D's outputs stay between −1 and 1: D ends in a tanh.", hint)
+        expect(lo < -50 and hi > 50, "D squashes its outputs (an activation after the last nn.Linear), so it does "
+               "not return a logit.", hint)
+    _one_at_a_time(D, x, "D")
+    return D, n_d
+
+
+@checker("step 2, make_generator(noise_dim) and make_discriminator()")
+def check_series_models(make_generator, make_discriminator):
+    with _quiet_rng():                          # building the networks draws their weights
+        torch.manual_seed(0)
+        G, n_g = _generator_part(make_generator)
+        D, n_d = _discriminator_part(make_discriminator)
+    return (f"G: noise (n, {NOISE_DIMS[0]}) → series (n, 5), no output activation ({_layers(G)}, {n_g} parameters); "
+            f"D: series (n, 5) → logits (n, 1) ({_layers(D)}, {n_d} parameters); one verdict a row.")
+
+
+# =========================================================================== 3. losses
+
+# D's logits on two small batches; chosen so that every wrong formula gives a value of its own
+REAL_LOGITS = (torch.tensor([[2.0], [0.5], [-1.0], [3.0]]), torch.tensor([[1.2], [-0.3], [4.0]]))
+FAKE_LOGITS = (torch.tensor([[-2.0], [0.3], [-0.5], [1.5]]), torch.tensor([[-3.0], [0.8], [-1.1]]))
+EXTREME = 200.0       # a logit this large gives sigmoid = 1 exactly in float32
+REJECTED = -8.0       # D's logit for a fake it confidently rejects: σ ≈ 0.0003
+LOGIT_HINT = ("D returns logits here: use F.binary_cross_entropy_with_logits(logits, targets), or F.softplus: "
+              "−log σ(s) = softplus(−s) and −log(1 − σ(s)) = softplus(s).")
+
+
+def _sp(x):
+    return F.softplus(x).mean()
+
+
+def _loss_call(fn, args, name, signature):
+    try:
+        out = fn(*[a.clone() for a in args])
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:  # noqa: BLE001
+        text = str(exc)
+        if "between 0 and 1" in text:
+            raise Fail(f"{name} uses the binary cross-entropy for probabilities on D's logits, which can be "
+                       "negative or above 1, so it fails.", LOGIT_HINT) from None
+        raise Fail(f"calling {signature} raised {type(exc).__name__}: {text}",
+                   "Try it on small tensors of shape (4, 1) in a cell of its own.") from None
+    if out is Ellipsis:
+        raise NotAttempted()
+    expect(isinstance(out, torch.Tensor), f"{signature} returned {type(out).__name__}, not a torch tensor.",
+           "Keep the loss a tensor (no .item()): the training step calls .backward() on it.")
+    expect(out.numel() == 1, f"{signature} returned a tensor of shape {_shape(out)}; a loss is one number.",
+           "Average over the batch with .mean().")
+    expect(out.is_floating_point(), f"{signature} returned a {out.dtype} tensor; a loss is a float.", LOGIT_HINT)
+    return out
+
+
+def _match(value, candidates, name):
+    for wrong, problem, hint in candidates:
+        expect(not (abs(value - float(wrong)) <= 1e-4 + 1e-4 * abs(float(wrong))), f"{name}: {problem}", hint)
+
+
+def _d_candidates(r, f):
+    n = r.shape[0]
+    right = _sp(-r) + _sp(f)
+    return [
+        (_sp(r) + _sp(-f), "the labels are swapped: real series scored against 0 and fakes against 1.",
+         "Real logits get the target 1 (torch.ones_like), fake logits the target 0 (torch.zeros_like)."),
+        (-right, "the sign is flipped: the loss goes down as D gets worse.",
+         "Return the binary cross-entropy itself (it is already ≥ 0), no minus sign."),
+        (_sp(-r), "only the real half is there: the fakes' term (target 0) is missing.",
+         "Add the binary cross-entropy of the fake logits against 0."),
+        (_sp(f), "only the fake half is there: the real series' term (target 1) is missing.",
+         "Add the binary cross-entropy of the real logits against 1."),
+        (n * right, "the loss grows with the batch size: it sums over the batch instead of averaging.",
+         "Average (.mean(), the default reduction of the loss functions)."),
+        (F.binary_cross_entropy_with_logits(torch.sigmoid(r), torch.ones_like(r))
+         + F.binary_cross_entropy_with_logits(torch.sigmoid(f), torch.zeros_like(f)),
+         "the sigmoid is applied twice: once by you, once inside binary_cross_entropy_with_logits.",
+         "Give D's logits to binary_cross_entropy_with_logits as they are."),
+        (_sp(r) + _sp(f),
+         "both batches are scored against 0: the real series need the target 1.",
+         "Use torch.ones_like(real_logits) as the real batch's target."),
+    ]
+
+
+def _g_candidates(f):
+    n = f.shape[0]
+    right = _sp(-f)
+    return [
+        (-_sp(f), "this is the saturating (minimax) loss mean log(1 − D(G(z))), not the non-saturating one.",
+         "Score the fakes against the label 1 ('real'): F.binary_cross_entropy_with_logits(fake_logits, "
+         "torch.ones_like(fake_logits))."),
+        (_sp(f), "the labels are swapped: the fakes are scored against 0 ('fake'), which is D's goal, not G's.",
+         "G pretends its series are real: target 1, torch.ones_like(fake_logits)."),
+        (-right, "the sign is flipped: minimising it would make the fakes easier to spot.",
+         "Return the binary cross-entropy against 1 itself, no minus sign."),
+        (n * right, "the loss grows with the batch size: it sums over the batch instead of averaging.",
+         "Average (.mean(), the default reduction)."),
+        (F.binary_cross_entropy_with_logits(torch.sigmoid(f), torch.ones_like(f)),
+         "the sigmoid is applied twice: once by you, once inside binary_cross_entropy_with_logits.",
+         "Give D's logits to binary_cross_entropy_with_logits as they are."),
+    ]
+
+
+def _finite_at_extremes(fn, args, name, signature):
+    args = [a.clone().requires_grad_(True) for a in args]
+    out = _loss_call(fn, args, name, signature)
+    expect(bool(torch.isfinite(out.detach()).all()),
+           f"with logits of ±{EXTREME:g} (a very sure D) {name} gives {float(out.detach().reshape(-1)[0])}: training "
+           "would stop on it. −log(σ(s)) computed in two steps overflows once σ(s) rounds to 0 or 1.", LOGIT_HINT)
+    try:
+        out.reshape(()).backward()
+    except Exception as exc:  # noqa: BLE001
+        raise Fail(f"backpropagating through {name} raised {type(exc).__name__}: {exc}",
+                   "Build the loss from the logits with out-of-place torch operations.") from None
+    expect(all(a.grad is not None and bool(torch.isfinite(a.grad).all()) for a in args),
+           f"with logits of ±{EXTREME:g} {name}'s value is finite but its gradient is not.", LOGIT_HINT)
+
+
+def _gradient_matches(fn, args, reference, name, signature, scales=(1.0,)):
+    args = [a.clone().requires_grad_(True) for a in args]
+    out = _loss_call(fn, args, name, signature)
+    expect(out.requires_grad, f"{name}'s result is cut off from autograd: no gradient would reach the networks.",
+           "Don't use .item(), .detach() or torch.tensor(...) inside; build the loss from the logits.")
+    try:
+        out.reshape(()).backward()
+    except Exception as exc:  # noqa: BLE001
+        raise Fail(f"backpropagating through {name} raised {type(exc).__name__}: {exc}",
+                   "Build the loss from the logits with out-of-place torch operations.") from None
+    ref_args = [a.detach().clone().requires_grad_(True) for a in args]
+    reference(*ref_args).backward()
+    ok = any(all(a.grad is not None and torch.allclose(a.grad, c * b.grad, rtol=1e-3, atol=1e-6)
+                 for a, b in zip(args, ref_args)) for c in scales)
+    expect(ok, f"{name}'s value is right but its gradient is not.",
+           "Build the loss directly from the logits, without detaching any part of it.")
+
+
+@checker("step 3, d_loss(real_logits, fake_logits) and g_loss(fake_logits)")
+def check_series_losses(d_loss, g_loss):
+    sig = "d_loss(real_logits, fake_logits)"
+    half = False
+    for r, f in zip(REAL_LOGITS, FAKE_LOGITS):
+        value = float(_loss_call(d_loss, (r, f), "d_loss", sig).detach())
+        right = float(_sp(-r) + _sp(f))
+        expect(value == value, "d_loss gives NaN on ordinary logits: it takes the log of D's outputs as if they "
+               "were probabilities, but logits can be negative.", LOGIT_HINT)
+        if abs(value - right) <= 1e-4 * (1 + abs(right)):
+            continue
+        if abs(value - right / 2) <= 1e-4 * (1 + abs(right)):
+            half = True
+            continue
+        _match(value, _d_candidates(r, f), "d_loss")
+        expect(False, f"on a batch of {r.shape[0]} logits it gives {value:.4f}; the right value is {right:.4f}.",
+               LOGIT_HINT)
+    reference = (lambda r, f: (_sp(-r) + _sp(f)) * (0.5 if half else 1.0))
+    _gradient_matches(d_loss, (REAL_LOGITS[0], FAKE_LOGITS[0]), reference, "d_loss", sig)
+    _finite_at_extremes(d_loss, (torch.tensor([[-EXTREME], [EXTREME]]), torch.tensor([[EXTREME], [-EXTREME]])),
+                        "d_loss", sig)
+
+    sig = "g_loss(fake_logits)"
+    for f in FAKE_LOGITS:
+        value = float(_loss_call(g_loss, (f,), "g_loss", sig).detach())
+        right = float(_sp(-f))
+        expect(value == value, "g_loss gives NaN on ordinary logits: it takes the log of D's outputs as if they "
+               "were probabilities, but logits can be negative.", LOGIT_HINT)
+        if abs(value - right) <= 1e-4 * (1 + abs(right)):
+            continue
+        _match(value, _g_candidates(f), "g_loss")
+        expect(False, f"on a batch of {f.shape[0]} logits it gives {value:.4f}; the right value is {right:.4f}.",
+               LOGIT_HINT)
+    _gradient_matches(g_loss, (FAKE_LOGITS[0],), lambda f: _sp(-f), "g_loss", sig)
+    s = torch.tensor([[REJECTED]], requires_grad=True)      # where D rejects a fake outright
+    _loss_call(g_loss, (s,), "g_loss", sig).reshape(()).backward()
+    expect(abs(float(s.grad) + float(torch.sigmoid(-s.detach()))) < 1e-3,
+           f"where D rejects a fake (logit {REJECTED:g}) g_loss's gradient is {float(s.grad):.4f}, not "
+           f"{-float(torch.sigmoid(torch.tensor(-REJECTED))):.4f}: the loss saturates there.", LOGIT_HINT)
+    _finite_at_extremes(g_loss, (torch.tensor([[-EXTREME], [EXTREME]]),), "g_loss", sig)
+    scale = " (d_loss is the mean over both batches, half the usual sum: fine)" if half else ""
+    return ("d_loss = BCE(real logits, 1) + BCE(fake logits, 0)" + scale + "; g_loss = BCE(fake logits, 1), the "
+            "non-saturating loss; right values and gradients, finite for logits of ±200.")
+
+
+# =========================================================================== 4. the training steps
+
+def _small_pair():
+    """A small fixed G (3-D noise -> 5) and D (5 -> logit), a scaled real batch and noise."""
+    with _quiet_rng():
+        torch.manual_seed(4321)
+        G = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 5))
+        D = nn.Sequential(nn.Linear(5, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+        data = samplers.Sequences(seed=41)(4000)
+        mean, std = data.mean(0), data.std(0)
+        real = (samplers.Sequences(seed=43)(32) - mean) / std
+        z = torch.randn(32, 3, generator=torch.Generator().manual_seed(42))
+    return G, D, real, z
+
+
+def _copies(G, D):
+    G2, D2 = copy.deepcopy(G), copy.deepcopy(D)
+    g_opt, d_opt = torch.optim.SGD(G2.parameters(), lr=LR), torch.optim.SGD(D2.parameters(), lr=LR)
+    return G2, D2, g_opt, d_opt
+
+
+def _bce_logits(s, target):
+    return F.binary_cross_entropy_with_logits(s, torch.full_like(s, float(target)))
+
+
+def _grad(loss_fn, net):
+    params = list(net.parameters())
+    loss = loss_fn()
+    grads = torch.autograd.grad(loss, params)
+    return torch.cat([g.reshape(-1) for g in grads]), float(loss.detach())
+
+
+def _d_grad(G, D, real, z, real_target=1, fake_target=0, sign=1.0, terms=("real", "fake")):
+    with torch.no_grad():
+        fake = G(z)
+
+    def loss():
+        total = 0.0
+        if "real" in terms:
+            total = total + _bce_logits(D(real), real_target)
+        if "fake" in terms:
+            total = total + _bce_logits(D(fake), fake_target)
+        return sign * total
+    return _grad(loss, D)
+
+
+def _g_grad(G, D, z, lossf=lambda s: _bce_logits(s, 1)):
+    return _grad(lambda: lossf(D(G(z))), G)
+
+
+def _returned_loss(out, reference, name, scales=(1.0,)):
+    expect(out is not None, f"{name} returns nothing (None).", "End it with `return loss.item()`.")
+    if isinstance(out, torch.Tensor) and out.numel() == 1 and out.is_floating_point():
+        out = float(out.detach())
+    expect(isinstance(out, (float, int)) and not isinstance(out, bool),
+           f"{name} should return the loss (one number); it returns {type(out).__name__}.",
+           "End it with `return loss.item()`.")
+    expect(any(abs(out - c * reference) <= 1e-3 * (1 + abs(reference)) for c in scales),
+           f"{name} returns a number that is not the loss of this step (the loss before the update).",
+           "Return the loss you called backward() on: `return loss.item()`.")
+
+
+def _call_step(fn, args, name, opt):
+    try:
+        return call(fn, *args, what=name)
+    except Fail as fail:
+        if "does not require grad" in str(fail.args[0]):
+            raise Fail(f"{name}'s loss is cut off from autograd, so backward() has nothing to do: the whole step "
+                       "ran under torch.no_grad(), or the loss was rebuilt from numbers (.item(), torch.tensor(…)).",
+                       "Compute the loss from the networks' outputs with gradients on; detach only the fake batch "
+                       "in D's step.") from None
+        if "modified by an inplace operation" in str(fail.args[0]):
+            raise Fail(f"backward() failed because the weights changed after the loss was computed: `{opt}.step()` "
+                       "ran before `loss.backward()`.",
+                       f"The order is: `{opt}.zero_grad()`, the loss, `loss.backward()`, `{opt}.step()`.") from None
+        raise
+
+
+def _unfrozen(net, who, name):
+    frozen = [n for n, p in net.named_parameters() if not p.requires_grad]
+    expect(not frozen, f"after {name}, {who}'s parameters are left frozen (requires_grad=False).",
+           f"If you freeze {who} during the step, unfreeze it (requires_grad_(True)) before returning.")
+
+
+def _check_d_step(d_step):
+    G0, D0, real, z = _small_pair()
+    G, D, g_opt, d_opt = _copies(G0, D0)
+    for p in list(G.parameters()) + list(D.parameters()):
+        p.grad = torch.full_like(p, SEED_GRAD)            # stale gradients from an earlier step
+    passes = []
+    handle = next(G.parameters()).register_hook(lambda grad: passes.append(1))   # backward passes through G
+    try:
+        out = _call_step(d_step, (G, D, g_opt, d_opt, real.clone(), z.clone()), "d_step", "d_opt")
+    finally:
+        handle.remove()
+    _unfrozen(G, "G", "d_step")
+    _unfrozen(D, "D", "d_step")
+    g0, d0, d1 = _flat(G0.parameters()), _flat(D0.parameters()), _flat(D.parameters())
+    expect(torch.equal(_flat(G.parameters()), g0),
+           "G's parameters changed during d_step: only D may be trained here (G is held fixed).",
+           "Step D's optimizer only: d_opt.step(), not g_opt.step().")
+    expect(not passes, "the fake batch was not detached: D's loss sent gradients into G, so D's labels ('fake') "
+           "would train G too.", "Give D `G(z).detach()` (or make the fake batch under torch.no_grad()).")
+    grad, loss = _d_grad(G0, D0, real, z)
+    step = d1 - d0
+    if float(step.abs().max()) == 0.0:
+        after = _grads(D.parameters())
+        expect(not any(_close(after, c * grad) or _close(after, c * grad + SEED_GRAD) for c in (1.0, 0.5)),
+               "D did not change, yet its gradients hold this step's loss: d_opt.step() did not run after backward().",
+               "The order is: d_opt.zero_grad(), the loss, loss.backward(), d_opt.step().")
+        expect(False, "D's parameters did not change: the discriminator was not stepped.",
+               "After loss.backward(), call d_opt.step() (D's optimizer).")
+    scales = [c for c in (1.0, 0.5) if _close(step, -LR * c * grad)]
+    if not scales:
+        seeded = torch.full_like(grad, SEED_GRAD)
+        for wrong, problem, hint in (
+                ([grad + seeded, 0.5 * grad + seeded], "D's update includes gradients left over from an earlier step: "
+                 "its gradients were not zeroed before backward().", "Call d_opt.zero_grad() at the start of the step."),
+                ([_d_grad(G0, D0, real, z, 0, 1)[0]], "the labels are swapped: real series were trained towards 0 and "
+                 "fakes towards 1.", "Use your d_loss from step 3: d_loss(D(real), D(fake))."),
+                ([_d_grad(G0, D0, real, z, sign=-1.0)[0]], "D's step went uphill: its loss has the wrong sign.",
+                 "Use your d_loss from step 3 as it is (no minus sign)."),
+                ([_d_grad(G0, D0, real, z, terms=("real",))[0]], "only the real batch is in D's loss.",
+                 "Use d_loss(D(real), D(fake)) with both batches."),
+                ([_d_grad(G0, D0, real, z, terms=("fake",))[0]], "only the fake batch is in D's loss.",
+                 "Use d_loss(D(real), D(fake)) with both batches.")):
+            expect(not any(_close(step, -LR * c * w) for w in wrong for c in (1.0, 0.5)), problem, hint)
+        raise Fail("D's update is not one plain step on d_loss(D(real), D(G(z).detach())) for the batch and noise "
+                   "you were given.", "Use the arguments real and z (draw nothing new), one backward(), one "
+                   "d_opt.step().")
+    _returned_loss(out, loss, "d_step", scales)
+    return scales == [0.5]
+
+
+def _check_g_step(g_step):
+    G0, D0, _, z = _small_pair()
+    G, D, g_opt, d_opt = _copies(G0, D0)
+    for p in G.parameters():
+        p.grad = torch.full_like(p, SEED_GRAD)
+    out = _call_step(g_step, (G, D, g_opt, d_opt, z.clone()), "g_step", "g_opt")
+    _unfrozen(D, "D", "g_step")
+    _unfrozen(G, "G", "g_step")
+    g0, g1 = _flat(G0.parameters()), _flat(G.parameters())
+    d_moved = not torch.equal(_flat(D.parameters()), _flat(D0.parameters()))
+    g_moved = not torch.equal(g1, g0)
+    expect(not (d_moved and not g_moved), "D's parameters changed and G's did not: g_step stepped the wrong "
+           "optimizer.", "Call g_opt.step() (G's optimizer), not d_opt.step().")
+    expect(not d_moved, "D's parameters changed during g_step: D must be held fixed while G trains.",
+           "Step only g_opt; the gradients that reach D here are not meant to train it.")
+    grad, loss = _g_grad(G0, D0, z)
+    if not g_moved:
+        after = _grads(G.parameters())
+        expect(not (_close(after, grad) or _close(after, grad + SEED_GRAD)),
+               "G did not change, yet its gradients hold this step's loss: g_opt.step() did not run after backward().",
+               "The order is: g_opt.zero_grad(), the loss, loss.backward(), g_opt.step().")
+        d_reached = float(_grads(D.parameters()).abs().max()) > 0           # D's grads start empty here
+        g_untouched = float(after.abs().max()) == 0 or _close(after, torch.full_like(grad, SEED_GRAD))
+        expect(not (d_reached and g_untouched),
+               "G received no gradient: its output was detached (or made under torch.no_grad()), so the loss "
+               "reached D's weights but not G's.", "Only the discriminator's step detaches; here use D(G(z)) as it is.")
+        expect(False, "G's parameters did not change: the generator was not stepped.",
+               "After loss.backward(), call g_opt.step() (G's optimizer).")
+    if not _close(g1 - g0, -LR * grad):
+        for wrong, problem, hint in (
+                (grad + SEED_GRAD, "G's update includes gradients left over from an earlier step: its gradients were "
+                 "not zeroed before backward().", "Call g_opt.zero_grad() at the start of the step."),
+                (_g_grad(G0, D0, z, lambda s: -_bce_logits(s, 0))[0], "G was trained with the saturating (minimax) "
+                 "loss log(1 − σ(D(G(z)))), whose gradient fades when D rejects the fakes.",
+                 "Use your non-saturating g_loss from step 3: g_loss(D(G(z)))."),
+                (_g_grad(G0, D0, z, lambda s: _bce_logits(s, 0))[0], "G was trained towards the label 'fake' (0): its "
+                 "series now look more fake to D.", "Use g_loss(D(G(z))) from step 3 (target 1)."),
+                (_g_grad(G0, D0, z, lambda s: -_bce_logits(s, 1))[0], "G's loss has the wrong sign: G went uphill.",
+                 "Use g_loss(D(G(z))) from step 3 as it is.")):
+            expect(not _close(g1 - g0, -LR * wrong), problem, hint)
+        raise Fail("G's update is not one plain step on g_loss(D(G(z))) for the noise you were given.",
+                   "Use the argument z (draw nothing new), one backward(), one g_opt.step().")
+    _returned_loss(out, loss, "g_step")
+
+
+def _short_run(d_step, g_step):
+    """The checker's own small GAN trained with the student's steps: validity before and after."""
+    with _quiet_rng():
+        torch.manual_seed(7)
+        G = nn.Sequential(nn.Linear(3, 32), nn.SiLU(), nn.Linear(32, 32), nn.SiLU(), nn.Linear(32, 5))
+        D = nn.Sequential(nn.Linear(5, 32), nn.LeakyReLU(0.2), nn.Linear(32, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1))
+        g_opt = torch.optim.Adam(G.parameters(), lr=3e-3, betas=(0.5, 0.999))
+        d_opt = torch.optim.Adam(D.parameters(), lr=3e-3, betas=(0.5, 0.999))
+        data = samplers.Sequences(seed=51)(4000)
+        mean, std = data.mean(0), data.std(0)
+        real = samplers.Sequences(seed=52)
+        gen = torch.Generator().manual_seed(53)
+        fixed = 2 * torch.rand(2000, 3, generator=torch.Generator().manual_seed(54)) - 1
+        noise = lambda n: 2 * torch.rand(n, 3, generator=gen) - 1   # noqa: E731
+
+        def valid():
+            with torch.no_grad():
+                return validity(G(fixed) * std + mean, tol=RUN_TOL)
+
+        before = valid()
+        for _ in range(RUN_STEPS):
+            for _ in range(2):
+                call(d_step, G, D, g_opt, d_opt, (real(128) - mean) / std, noise(128), what="d_step")
+            call(g_step, G, D, g_opt, d_opt, noise(128), what="g_step")
+        after = valid()
+    return before, after
+
+
+@checker("step 4, d_step(G, D, g_opt, d_opt, real, z) and g_step(G, D, g_opt, d_opt, z)")
+def check_series_steps(d_step, g_step):
+    half = _check_d_step(d_step)
+    _check_g_step(g_step)
+    before, after = _short_run(d_step, g_step)
+    expect(after >= 0.3 and after > before + 0.2,
+           f"each step is right on its own, yet {RUN_STEPS} rounds of the checker's small GAN with them did not raise "
+           f"the share of valid series (steps 1 ± {RUN_TOL:g}) clearly above the untrained generator's.",
+           "Look for something that changes between calls: state kept outside the functions, a network left in "
+           "eval mode, or a learning rate changed inside.")
+    scale = " (the mean over both batches: fine)" if half else ""
+    return ("d_step: real → 1, detached fake → 0, zeroed gradients, only D stepped" + scale + "; g_step: "
+            "non-saturating loss, zeroed gradients, only G stepped; both return their loss; "
+            f"{RUN_STEPS} rounds with them turn an untrained generator into one whose series mostly count up by one.")

@@ -1,0 +1,379 @@
+"""The checkers of notebook 08: the notebook's solutions pass, and each typical mistake in the
+scaler, the two dense networks, the two losses and the two training steps is named."""
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from gan_lesson.checks import check_series_losses, check_series_models, check_series_scaler, check_series_steps
+from notebook_cells import solution_namespace
+
+NOTEBOOK = "08_challenge_sequences.ipynb"
+
+
+@pytest.fixture(scope="module")
+def solutions():
+    return solution_namespace(NOTEBOOK)
+
+
+def run(check, *fns, capsys):
+    ok = check(*fns)
+    return ok, capsys.readouterr().out
+
+
+def fails_with(check, fns, text, capsys):
+    ok, out = run(check, *fns, capsys=capsys)
+    assert not ok, out
+    assert out.startswith("✗"), out
+    assert text in out, out
+    return out
+
+
+def bce(logits, target):
+    return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, float(target)))
+
+
+# --------------------------------------------------------------------------- the solutions
+
+def test_notebook_solutions_pass(solutions, capsys):
+    ok, out = run(check_series_scaler, solutions["make_scaler"], capsys=capsys)
+    assert ok and out.startswith("✓") and "z-scores" in out, out
+    ok, out = run(check_series_models, solutions["make_generator"], solutions["make_discriminator"], capsys=capsys)
+    assert ok and out.startswith("✓") and "logits (n, 1)" in out, out
+    ok, out = run(check_series_losses, solutions["d_loss"], solutions["g_loss"], capsys=capsys)
+    assert ok and out.startswith("✓") and "non-saturating" in out, out
+    ok, out = run(check_series_steps, solutions["d_step"], solutions["g_step"], capsys=capsys)
+    assert ok and out.startswith("✓") and "count up by one" in out, out
+
+
+def test_messages_are_deterministic_and_leave_global_rng_alone(solutions, capsys):
+    state = torch.get_rng_state()
+    calls = ((check_series_scaler, ("make_scaler",)), (check_series_models, ("make_generator", "make_discriminator")),
+             (check_series_losses, ("d_loss", "g_loss")))
+    first = [run(check, *[solutions[n] for n in names], capsys=capsys)[1] for check, names in calls]
+    again = [run(check, *[solutions[n] for n in names], capsys=capsys)[1] for check, names in calls]
+    assert first == again
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_the_step_checker_leaves_global_rng_alone(solutions, capsys):
+    state = torch.get_rng_state()
+    ok, _ = run(check_series_steps, solutions["d_step"], solutions["g_step"], capsys=capsys)
+    assert ok
+    assert torch.equal(state, torch.get_rng_state())
+
+
+def test_stubs_are_not_attempted(capsys):
+    def make_scaler(data):
+        raise NotImplementedError
+
+    def make_generator(noise_dim):
+        raise NotImplementedError
+
+    def make_discriminator():
+        raise NotImplementedError
+
+    def d_loss(real_logits, fake_logits):
+        return ...
+
+    def g_loss(fake_logits):
+        return ...
+
+    def d_step(G, D, g_opt, d_opt, real, z):
+        raise NotImplementedError
+
+    def g_step(G, D, g_opt, d_opt, z):
+        raise NotImplementedError
+
+    for check, fns in ((check_series_scaler, (make_scaler,)), (check_series_models, (make_generator, make_discriminator)),
+                       (check_series_losses, (d_loss, g_loss)), (check_series_steps, (d_step, g_step))):
+        ok, out = run(check, *fns, capsys=capsys)
+        assert not ok, out
+        assert "not attempted yet" in out, out
+
+
+def test_a_missing_function_is_reported_not_raised(capsys):
+    ok, out = run(check_series_scaler, None, capsys=capsys)
+    assert not ok and "nothing to check yet" in out
+
+
+# --------------------------------------------------------------------------- step 1: the scaler
+
+def scaler(scale=None, unscale=None, stats=lambda d: (d.mean(dim=0), d.std(dim=0))):
+    """A make_scaler built from two formulas in (x, mean, std)."""
+    def make_scaler(data):
+        mean, std = stats(data)
+
+        def s(x):
+            return scale(x, mean, std) if scale else (x - mean) / std
+
+        def u(y):
+            return unscale(y, mean, std) if unscale else y * std + mean
+        return s, u
+    return make_scaler
+
+
+def min_max(data):
+    lo, hi = data.min(dim=0).values, data.max(dim=0).values
+    return lo, hi
+
+
+def test_a_scaler_to_minus_one_one_is_accepted(capsys):
+    make = scaler(lambda x, lo, hi: 2 * (x - lo) / (hi - lo) - 1, lambda y, lo, hi: (y + 1) / 2 * (hi - lo) + lo,
+                  stats=min_max)
+    ok, out = run(check_series_scaler, make, capsys=capsys)
+    assert ok and "−1 and 1" in out, out
+
+
+def in_place_scale(data):
+    mean, std = data.mean(dim=0), data.std(dim=0)
+
+    def scale(x):
+        x -= mean
+        x /= std
+        return x
+    return scale, lambda y: y * std + mean
+
+
+def in_place_data(data):
+    data -= data.mean(dim=0)
+    return scaler()(data)
+
+
+def one_function(data):
+    mean, std = data.mean(dim=0), data.std(dim=0)
+    return lambda x: (x - mean) / std
+
+
+def returns_numpy(data):
+    mean, std = data.mean(dim=0).numpy(), data.std(dim=0).numpy()
+    return (lambda x: (x.numpy() - mean) / std), (lambda y: y * std + mean)
+
+
+@pytest.mark.parametrize("make, words", [
+    (one_function, "make_scaler returns one function"),
+    (lambda data: scaler()(data)[0](data), "should return the pair (scale, unscale)"),
+    (scaler(lambda x, m, s: (x - x.mean(dim=0)) / x.std(dim=0)), "it computes the statistics of the batch"),
+    (scaler(stats=lambda d: (torch.full((5,), 5.0), torch.full((5,), 2.9))), "it uses fixed numbers"),
+    (scaler(stats=lambda d: (d.mean(), d.std())), "one mean and one std for the whole table"),
+    (scaler(stats=lambda d: (d.mean(dim=1), d.std(dim=1))), "one number per row of data, not one per column"),
+    (scaler(lambda x, m, s: x - m), "does not divide by its std"),
+    (scaler(lambda x, m, s: x / s), "does not subtract its mean"),
+    (scaler(lambda x, lo, hi: (x - lo) / (hi - lo), stats=min_max), "maps each column to [0, 1]"),
+    (scaler(unscale=lambda y, m, s: y / s + m), "unscale divides by the std"),
+    (scaler(unscale=lambda y, m, s: (y + m) * s), "unscale adds the mean before multiplying"),
+    (scaler(unscale=lambda y, m, s: y * s), "forgets to add the mean back"),
+    (scaler(unscale=lambda y, m, s: y + m), "forgets to multiply by the std"),
+    (scaler(unscale=lambda y, m, s: (y - m) / s), "applies scale a second time"),
+    (in_place_scale, "scale changed the tensor it was given"),
+    (in_place_data, "make_scaler changed the data it was given"),
+    (returns_numpy, "returns a numpy array, not a torch tensor"),
+])
+def test_scaler_mistakes_are_named(make, words, capsys):
+    fails_with(check_series_scaler, (make,), words, capsys)
+
+
+# --------------------------------------------------------------------------- step 2: the two networks
+
+def generator(out=5, tail=None, first=None):
+    def make(noise_dim):
+        layers = [nn.Linear(first or noise_dim, 32), nn.LeakyReLU(0.2), nn.Linear(32, out)]
+        return nn.Sequential(*layers, *([tail] if tail else []))
+    return make
+
+
+def discriminator(width=5, out=1, tail=None):
+    def make():
+        layers = [nn.Linear(width, 32), nn.LeakyReLU(0.2), nn.Linear(32, out)]
+        return nn.Sequential(*layers, *([tail] if tail else []))
+    return make
+
+
+class Flattened(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = discriminator()()
+
+    def forward(self, x):
+        return self.body(x).squeeze(1)
+
+
+@pytest.mark.parametrize("make_g, make_d, words", [
+    (generator(tail=nn.Sigmoid()), discriminator(), "between 0 and 1: a sigmoid on the output layer"),
+    (generator(tail=nn.Tanh()), discriminator(), "between −1 and 1: a tanh on the output layer"),
+    (generator(tail=nn.ReLU()), discriminator(), "can never be negative"),
+    (generator(out=1), discriminator(), "it must give one series of 5 numbers a row, (64, 5)"),
+    (generator(first=3), discriminator(), "it ignores its argument noise_dim"),
+    (lambda noise_dim: None, discriminator(), "make_generator(3) returned None"),
+    (lambda noise_dim: [nn.Linear(noise_dim, 5)], discriminator(), "not a torch.nn.Module"),
+    (generator(), discriminator(tail=nn.Sigmoid()), "D ends in a sigmoid"),
+    (generator(), discriminator(out=5), "it must give one verdict a series, shape (64, 1)"),
+    (generator(), Flattened, "the verdicts were flattened"),
+    (generator(), discriminator(width=3), "its first layer is nn.Linear(3, 32)"),
+])
+def test_model_mistakes_are_named(make_g, make_d, words, capsys):
+    fails_with(check_series_models, (make_g, make_d), words, capsys)
+
+
+# --------------------------------------------------------------------------- step 3: the losses
+
+def right_d(r, f):
+    return bce(r, 1) + bce(f, 0)
+
+
+def right_g(f):
+    return bce(f, 1)
+
+
+def test_d_loss_as_one_bce_over_both_batches_is_accepted(capsys):
+    def d_loss(r, f):                            # the mean over both batches: half the usual sum
+        logits = torch.cat([r, f])
+        return F.binary_cross_entropy_with_logits(logits, torch.cat([torch.ones_like(r), torch.zeros_like(f)]))
+    ok, out = run(check_series_losses, d_loss, right_g, capsys=capsys)
+    assert ok and "half the usual sum: fine" in out, out
+
+
+def test_d_loss_as_half_the_sum_is_accepted(capsys):
+    ok, out = run(check_series_losses, lambda r, f: (bce(r, 1) + bce(f, 0)) / 2, right_g, capsys=capsys)
+    assert ok and "half the usual sum: fine" in out, out
+
+
+def two_step_log(r, f):
+    return -torch.log(torch.sigmoid(r)).mean() - torch.log(1 - torch.sigmoid(f)).mean()
+
+
+@pytest.mark.parametrize("d_loss, g_loss, words", [
+    (lambda r, f: bce(r, 0) + bce(f, 1), right_g, "d_loss: the labels are swapped: real series scored against 0"),
+    (lambda r, f: -(bce(r, 1) + bce(f, 0)), right_g, "the sign is flipped"),
+    (lambda r, f: bce(r, 1), right_g, "the fakes' term (target 0) is missing"),
+    (lambda r, f: bce(f, 0), right_g, "the real series' term (target 1) is missing"),
+    (lambda r, f: F.binary_cross_entropy_with_logits(r, torch.ones_like(r), reduction="sum")
+     + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction="sum"), right_g,
+     "sums over the batch instead of averaging"),
+    (lambda r, f: bce(torch.sigmoid(r), 1) + bce(torch.sigmoid(f), 0), right_g, "the sigmoid is applied twice"),
+    (lambda r, f: bce(r, 0) + bce(f, 0), right_g, "both batches are scored against 0"),
+    (lambda r, f: F.binary_cross_entropy(r, torch.ones_like(r)) + F.binary_cross_entropy(f, torch.zeros_like(f)),
+     right_g, "uses the binary cross-entropy for probabilities on D's logits"),
+    (two_step_log, right_g, "with logits of ±200 (a very sure D) d_loss gives"),
+    (lambda r, f: (bce(r, 1) + bce(f, 0)).item(), right_g, "returned float, not a torch tensor"),
+    (lambda r, f: bce(r, 1).detach() + bce(f, 0), right_g, "d_loss's value is right but its gradient is not"),
+    (lambda r, f: F.binary_cross_entropy_with_logits(r, torch.ones_like(r), reduction="none")
+     + F.binary_cross_entropy_with_logits(f, torch.zeros_like(f), reduction="none"), right_g,
+     "a loss is one number"),
+    (right_d, lambda f: -F.softplus(f).mean(), "this is the saturating (minimax) loss"),
+    (right_d, lambda f: bce(f, 0), "g_loss: the labels are swapped: the fakes are scored against 0"),
+    (right_d, lambda f: -bce(f, 1), "minimising it would make the fakes easier to spot"),
+    (right_d, lambda f: bce(torch.sigmoid(f), 1), "the sigmoid is applied twice"),
+    (right_d, lambda f: -torch.log(torch.sigmoid(f)).mean(), "with logits of ±200 (a very sure D) g_loss gives"),
+])
+def test_loss_mistakes_are_named(d_loss, g_loss, words, capsys):
+    fails_with(check_series_losses, (d_loss, g_loss), words, capsys)
+
+
+# --------------------------------------------------------------------------- step 4: the training steps
+
+def d_ok(G, D, g_opt, d_opt, real, z):
+    d_opt.zero_grad()
+    loss = right_d(D(real), D(G(z).detach()))
+    loss.backward()
+    d_opt.step()
+    return loss.item()
+
+
+def g_ok(G, D, g_opt, d_opt, z):
+    g_opt.zero_grad()
+    loss = right_g(D(G(z)))
+    loss.backward()
+    g_opt.step()
+    return loss.item()
+
+
+def d_variant(*, detach=True, zero=True, swap=False, opt="d", early_step=False, ret=True, fresh=False,
+              no_grad=False):
+    def d_step(G, D, g_opt, d_opt, real, z):
+        which = d_opt if opt == "d" else g_opt
+        if zero:
+            d_opt.zero_grad()
+        if fresh:
+            z = torch.randn_like(z)
+        fake = G(z).detach() if detach else G(z)
+        with torch.set_grad_enabled(not no_grad):
+            loss = right_d(D(fake), D(real)) if swap else right_d(D(real), D(fake))
+        if early_step:
+            which.step()
+        loss.backward()
+        if not early_step:
+            which.step()
+        return loss.item() if ret else None
+    return d_step
+
+
+def g_variant(*, loss=right_g, zero=True, opt="g", detach=False, ret=True, step=True, both=False):
+    def g_step(G, D, g_opt, d_opt, z):
+        which = g_opt if opt == "g" else d_opt
+        if zero:
+            which.zero_grad()
+        fake = G(z).detach() if detach else G(z)
+        value = loss(D(fake))
+        value.backward()
+        if step:
+            which.step()
+        if both:
+            d_opt.step()
+        return value.item() if ret else None
+    return g_step
+
+
+@pytest.mark.parametrize("d_step, words", [
+    (d_variant(detach=False), "the fake batch was not detached"),
+    (d_variant(swap=True), "the labels are swapped: real series were trained towards 0"),
+    (d_variant(zero=False), "its gradients were not zeroed before backward()"),
+    (d_variant(opt="g"), "G's parameters changed during d_step"),
+    (d_variant(early_step=True), "d_opt.step() did not run after backward()"),
+    (d_variant(early_step=True, zero=False), "`d_opt.step()` ran before `loss.backward()`"),
+    (d_variant(ret=False), "d_step returns nothing (None)"),
+    (d_variant(fresh=True), "draw nothing new"),
+    (d_variant(no_grad=True), "d_step's loss is cut off from autograd"),
+])
+def test_d_step_mistakes_are_named(d_step, words, capsys):
+    fails_with(check_series_steps, (d_step, g_ok), words, capsys)
+
+
+@pytest.mark.parametrize("g_step, words", [
+    (g_variant(loss=lambda s: -F.softplus(s).mean()), "G was trained with the saturating (minimax) loss"),
+    (g_variant(loss=lambda s: bce(s, 0)), "G was trained towards the label 'fake' (0)"),
+    (g_variant(loss=lambda s: -bce(s, 1)), "G's loss has the wrong sign"),
+    (g_variant(zero=False), "its gradients were not zeroed before backward()"),
+    (g_variant(opt="d"), "g_step stepped the wrong optimizer"),
+    (g_variant(both=True), "D must be held fixed while G trains"),
+    (g_variant(detach=True), "G received no gradient: its output was detached"),
+    (g_variant(step=False), "G did not change, yet its gradients hold this step's loss"),
+    (g_variant(ret=False), "g_step returns nothing (None)"),
+])
+def test_g_step_mistakes_are_named(g_step, words, capsys):
+    fails_with(check_series_steps, (d_ok, g_step), words, capsys)
+
+
+def test_steps_returning_the_loss_tensor_are_accepted(capsys):
+    def d_step(G, D, g_opt, d_opt, real, z):
+        d_opt.zero_grad()
+        loss = right_d(D(real), D(G(z).detach()))
+        loss.backward()
+        d_opt.step()
+        return loss
+
+    ok, out = run(check_series_steps, d_step, g_ok, capsys=capsys)
+    assert ok, out
+
+
+def test_steps_that_are_each_right_but_drift_between_calls_are_caught(capsys):
+    calls = []
+
+    def g_step(G, D, g_opt, d_opt, z):
+        calls.append(1)
+        if len(calls) > 1:                       # right the first time, then it stops training G
+            for group in g_opt.param_groups:
+                group["lr"] = 0.0
+        return g_ok(G, D, g_opt, d_opt, z)
+
+    fails_with(check_series_steps, (d_ok, g_step), "each step is right on its own", capsys)
