@@ -127,9 +127,9 @@ def diagnose(history, *, reference=None, samples=None, loss="non_saturating", st
     fake_swing = float(np.std(_finite(history.d_fake[-2 * w:]))) if bce else 0.0
     if (len(recent) >= 4 and rel_now > 0.1 and ups >= len(swings) // 3 and
             (recent.max() - recent.min()) > 0.5 * max(recent.mean(), 1e-12) and swings.mean() > 0.05) or fake_swing > 0.12:
-        return Diagnosis("oscillating", f"The run is oscillating: the distance swings between "
-                                        f"{recent.min() * (scale or 1):.2f} and {recent.max() * (scale or 1):.2f} "
-                                        "as the players chase each other. Lower both learning rates or let "
+        return Diagnosis("oscillating", f"The run is oscillating: over the last {len(recent)} records the distance "
+                                        f"swings between {recent.min() * (scale or 1):.2f} and "
+                                        f"{recent.max() * (scale or 1):.2f} as the players chase each other. Lower both learning rates or let "
                                         "them decay.")
 
     improving = rel[-w - 1] - rel[-1] > 0.05 * rel[-w - 1]

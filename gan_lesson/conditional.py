@@ -453,11 +453,21 @@ def digit_rows(G, columns=10, seed=0, ax=None, title="One row per digit asked fo
     return ax
 
 
-def conditional_snapshot_strip(result, count=4, title="The fixed noise batch, one row per digit, during training"):
-    """A row of ``digit_rows``-style grids at ``count`` evenly spaced epochs of a ``ConditionalResult``."""
+def conditional_snapshot_strip(result, count=4, title="The fixed noise batch, one row per digit, during training",
+                               epochs=None):
+    """A row of ``digit_rows``-style grids at ``count`` evenly spaced epochs of a ``ConditionalResult``,
+    or at the listed ``epochs`` (each must be a stored snapshot's epoch)."""
     count = check_int("count", count, low=1)
     snaps = result.snapshots
-    picks = np.unique(np.linspace(0, len(snaps) - 1, count).round().astype(int))
+    if epochs is None:
+        picks = np.unique(np.linspace(0, len(snaps) - 1, count).round().astype(int))
+    else:
+        stored = [e for e, _ in snaps]
+        missing = [e for e in epochs if e not in stored]
+        if missing or not len(epochs):
+            raise ValueError(f"epochs must list epochs with a stored snapshot ({stored[0]} to {stored[-1]}); "
+                             f"got {list(epochs)!r}.")
+        picks = [stored.index(e) for e in epochs]
     fig, axes = plt.subplots(1, len(picks), figsize=(3.2 * len(picks), 3.7))
     for ax, i in zip(np.atleast_1d(axes), picks):
         epoch, pictures = snaps[i]
@@ -585,6 +595,8 @@ def conditional_diagram(ax=None):
     arrow(7.05, 1.6, 7.45, 2.1)
     arrow(7.05, 3.2, 7.45, 2.7)
     arrow(9.6, 2.4, 9.85, 2.4)
+    arrow(2.05, 2.2, 7.35, 2.35, color=label_colour, ls="--")      # the same label reaches D too
+    ax.text(4.6, 2.45, "the same label, shown to D with the picture", ha="center", fontsize=10, color="#8a3a6a")
     ax.text(6.1, 0.25, "the label G was asked for travels with its picture", ha="center", fontsize=10,
             color="#8a3a6a")
     ax.set_title("A conditional GAN: one extra input, the label, for both players")

@@ -10,13 +10,14 @@ import io
 import matplotlib
 import matplotlib.figure
 import matplotlib.patches
+import matplotlib.ticker
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 __all__ = ["REAL", "FAKE", "BELIEF", "NOISE", "LOSS_D", "LOSS_G", "RUNS", "use_style", "histogram",
            "training_curves", "scatter_2d", "dashboard_figure", "figure_png", "snapshot_strip",
-           "gan_diagram", "gradient_panels", "distance_curves", "seed_outcomes", "stability_heatmap"]
+           "gan_diagram", "plain_log_ticks", "gradient_panels", "distance_curves", "seed_outcomes", "stability_heatmap"]
 
 REAL = "#0072B2"     # blue: real data, the target
 FAKE = "#E69F00"     # orange: generated data, the generator
@@ -30,6 +31,35 @@ STYLE = {
     "axes.labelsize": 12, "legend.fontsize": 11, "lines.linewidth": 2.0, "axes.grid": True,
     "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
 }
+
+
+class _PlainLog(matplotlib.ticker.Formatter):
+    """Tick labels of a log axis as plain numbers (0.3, 2, 10) instead of 3×10⁻¹: the default
+    formatter still decides which ticks get a label."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def set_axis(self, axis):
+        super().set_axis(axis)
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs):
+        self.inner.set_locs(locs)
+
+    def __call__(self, x, pos=None):
+        return f"{x:g}" if self.inner(x, pos) else ""
+
+
+def plain_log_ticks(ax, which="y"):
+    """Label the log-scaled ``which`` axis ("x" or "y") of ``ax`` with plain numbers; returns ``ax``."""
+    if which not in ("x", "y"):
+        raise ValueError(f"which must be 'x' or 'y'; got {which!r}.")
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    if not isinstance(axis.get_major_formatter(), _PlainLog):
+        axis.set_major_formatter(_PlainLog(axis.get_major_formatter()))
+        axis.set_minor_formatter(_PlainLog(axis.get_minor_formatter()))
+    return ax
 
 
 def use_style():
@@ -112,6 +142,7 @@ def training_curves(history, axes=None, *, epochs=None):
     finite = dist[np.isfinite(dist)]
     if len(finite) and finite.min() > 0 and finite.max() / finite.min() > 5:   # log only when it spans a range
         a_dist.set_yscale("log")
+        plain_log_ticks(a_dist)
     a_dist.set(title="Distance to the target (W1)", xlabel="epoch", ylabel="Wasserstein-1")
     if epochs:
         for a in axes:
@@ -281,6 +312,7 @@ def gradient_panels(histories, *, title=None):
         ax.axhline(0.5, color="black", lw=1, ls="--", label="0.5: D cannot tell")
         ax.set(title=f"What D believes: {label}", xlabel="epoch", ylabel="mean P(real)", ylim=(-0.02, 1.02))
     axes[0].set_yscale("log")
+    plain_log_ticks(axes[0])
     axes[0].set(title="Generator's gradient norm ‖∇G‖", xlabel="epoch", ylabel="‖∇G‖ (log scale)")
     axes[0].legend(fontsize=9)
     # one legend for the belief panels, below them, where it hides no curve
@@ -322,6 +354,7 @@ def distance_curves(histories, ax=None, *, title="Distance to the target", scale
         colour = (colors or {}).get(label, RUNS[k % len(RUNS)])
         ax.plot(ep, dist, color=colour, ls=_DASHES[k % len(_DASHES)], label=label)
     ax.set_yscale("log")
+    plain_log_ticks(ax)
     unit = "target standard deviations" if scale else "data units"
     ax.set(title=title, xlabel="epoch", ylabel=f"Wasserstein-1 ({unit}, log)")
     ax.legend(fontsize=10)
@@ -363,6 +396,7 @@ def seed_outcomes(groups, ax=None, *, threshold=0.1, title="Where each seed ende
         ax.axvline(threshold, color=REAL, ls="--", lw=1.5, label=f"fits: below {threshold:g}")
         ax.legend(loc="upper right", fontsize=10)
     ax.set_xscale("log")
+    plain_log_ticks(ax, "x")
     ax.set_yticks(ticks, names)
     ax.set_ylim(-len(items) + 0.5, 0.6)
     ax.grid(axis="y", visible=False)

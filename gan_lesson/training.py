@@ -402,7 +402,7 @@ def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=N
     ``target``: a function ``n -> tensor (n, d)`` of real samples (a sampler from
     ``gan_lesson.samplers``, any callable returning a tensor or numpy array, or a tensor/array
     holding a data set). ``recipe``: ``"modern"`` (seconds, close fit), ``"classic"`` (the
-    original lesson's loop) or a ``Recipe``. Every other setting left at ``None`` takes the
+    classic 1-D loop of notebook 05) or a ``Recipe``. Every other setting left at ``None`` takes the
     recipe's value. ``seed`` fixes every random number of the run (same seed, same machine →
     same weights). ``callback(state)`` is called every ``log_every`` epochs with a
     ``TrainingState``; returning ``False`` stops the run. ``progress`` prints a progress line and

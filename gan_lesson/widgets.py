@@ -50,7 +50,7 @@ _SGD = {"optimizer": "sgd", "momentum": 0.9, **_PLAIN}
 #: everything else takes the recipe's value. ``expect`` is what the coach should say.
 PRESETS = {
     "modern recipe": {"recipe": "modern", "expect": "converged"},
-    "classic recipe (the original lesson; slow)": {"recipe": "classic", "epochs": 1000},
+    "classic recipe (notebook 05; slow)": {"recipe": "classic", "epochs": 1000},
     "failure: D overpowers G (vanishing gradients)": {
         "changes": {**_SGD, "standardise": False}, "loss": "minimax", "lr_d": 1e-2, "lr_g": 1e-3,
         "d_steps": 5, "epochs": 300, "expect": "d_winning"},

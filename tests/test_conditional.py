@@ -182,3 +182,14 @@ def test_picker_redraws_for_the_digit_and_for_new_noise(trained):
     assert box.seed == 1 and box.image.value != seven and "as a 7" in box.caption.value
     png, text = C.picker_frame(trained.G, 7, seed=0, n=8)
     assert png == seven                                  # the same digit and noise: the same picture
+
+
+def test_snapshot_strip_at_chosen_epochs_and_a_clear_error_for_missing_ones():
+    import matplotlib.pyplot as plt
+    from gan_lesson import conditional as C
+    run = C.train_conditional(epochs=2, seed=0, progress=False)
+    fig = C.conditional_snapshot_strip(run, epochs=(0, 2))
+    assert [ax.get_title() for ax in fig.axes] == ["epoch 0", "epoch 2"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match=r"epochs must list epochs with a stored snapshot \(0 to 2\); got \[5\]"):
+        C.conditional_snapshot_strip(run, epochs=[5])

@@ -152,3 +152,17 @@ def test_stability_heatmap_of_a_real_map():
 def test_stability_heatmap_bad_arguments(arg, kwargs, error, message):
     with pytest.raises(error, match=message):
         plots.stability_heatmap(arg, **kwargs)
+
+
+def test_plain_log_ticks_label_a_log_axis_with_plain_numbers():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [0.2, 3])
+    ax.set_yscale("log")
+    plots.plain_log_ticks(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() + ax.get_yticklabels(minor=True) if t.get_text()]
+    assert "1" in labels and "0.3" in labels and "2" in labels
+    assert not any("10^" in t or "times" in t or "$" in t for t in labels)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="which must be 'x' or 'y'; got 'z'"):
+        plots.plain_log_ticks(ax, "z")

@@ -48,7 +48,7 @@ def test_recipe_switch_resets_sliders_and_estimate(dash):
 
 
 def test_presets_set_everything():
-    d = Dashboard(background=False, preset="classic recipe (the original lesson; slow)")
+    d = Dashboard(background=False, preset="classic recipe (notebook 05; slow)")
     assert d.recipe.value == "classic" and d.epochs.value == 1000
     d.preset.value = "modern recipe"
     assert d.recipe.value == "modern" and d.epochs.value == 800
