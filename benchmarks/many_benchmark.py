@@ -1,6 +1,6 @@
 """Benchmark of the batched trainer: GANs per second, batched against one by one.
 
-    python benchmarks/many_benchmark.py                 # 64 seeds, batch 128, 400 epochs
+    python benchmarks/many_benchmark.py                 # 64 seeds, batches of 64 (notebook 06's) and 128, 400 epochs
     python benchmarks/many_benchmark.py --seeds 16 --batch-size 512
 
 The same modern recipe (with the given batch size and epochs) is trained for every seed, first
@@ -26,14 +26,20 @@ from gan_lesson.batched import fit_many  # noqa: E402
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seeds", type=int, default=64)
-    ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--batch-size", type=int, nargs="+", default=[64, 128],
+                    help="one or more batch sizes (default: 64, as in notebook 06, and 128)")
     ap.add_argument("--epochs", type=int, default=400)
     ap.add_argument("--one-by-one", type=int, default=8,
                     help="how many seeds to time one by one (the per-GAN time is their median)")
     args = ap.parse_args()
     target = gl.samplers.Gaussian(4.0, 1.25)
-    recipe = gl.RECIPES["modern"].replace(batch_size=args.batch_size, epochs=args.epochs)
-    print(f"modern recipe, batch {args.batch_size}, {args.epochs} epochs, {args.seeds} seeds; "
+    for batch_size in args.batch_size:
+        compare(target, args, batch_size)
+
+
+def compare(target, args, batch_size):
+    recipe = gl.RECIPES["modern"].replace(batch_size=batch_size, epochs=args.epochs)
+    print(f"\nmodern recipe, batch {batch_size}, {args.epochs} epochs, {args.seeds} seeds; "
           f"torch {torch.__version__}, {torch.get_num_threads()} threads available")
 
     times, rel = [], []
