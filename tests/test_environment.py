@@ -1,9 +1,14 @@
 """The three places that list what the lessons need agree: requirements.txt, environment.yml, pyproject.toml."""
 import re
-import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
+
+try:
+    import tomllib                                   # Python 3.11+
+except ModuleNotFoundError:                          # Python 3.10: the same parser as a package
+    tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"pytorch-cpu": "torch", "pytorch": "torch"}   # conda-forge's name -> PyPI's
