@@ -32,8 +32,8 @@ from .validation import check_int, check_number
 
 __all__ = ["fit_many", "stability_map", "ManyResult", "StabilityMap", "StackedMLP"]
 
-_ACT = {"silu": F.silu, "relu": F.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "elu": F.elu,
-        "leaky_relu": lambda x: F.leaky_relu(x, 0.2)}
+_ACT = {"silu": F.silu, "relu": lambda x: F.relu(x, inplace=True), "tanh": torch.tanh, "sigmoid": torch.sigmoid, "elu": F.elu,
+        "leaky_relu": lambda x: F.leaky_relu(x, 0.2, inplace=True)}   # on a fresh product: nothing else reads it
 
 
 class StackedMLP(torch.nn.Module):
