@@ -573,13 +573,11 @@ def conditional_diagram(ax=None):
     ax.set_ylim(-0.2, 4.6)
     ax.axis("off")
 
-    def box(x, y, text, colour, w=1.9, h=0.8):
-        ax.add_patch(matplotlib.patches.FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.08",
-                                                       fc=colour, ec="black", alpha=0.9))
-        ax.text(x, y, text, ha="center", va="center", fontsize=12, color="white", weight="bold")
+    def box(*args, **kw):
+        plots.diagram_box(ax, *args, **kw)
 
-    def arrow(x0, y0, x1, y1, **kw):
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", lw=2, **kw))
+    def arrow(*args, **kw):
+        plots.diagram_arrow(ax, *args, **kw)
 
     label_colour = "#CC79A7"
     box(1.1, 0.6, "noise z", plots.NOISE)

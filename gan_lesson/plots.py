@@ -17,7 +17,7 @@ import torch
 
 __all__ = ["REAL", "FAKE", "BELIEF", "NOISE", "LOSS_D", "LOSS_G", "RUNS", "use_style", "histogram",
            "training_curves", "scatter_2d", "dashboard_figure", "figure_png", "snapshot_strip",
-           "gan_diagram", "plain_log_ticks", "gradient_panels", "distance_curves", "seed_outcomes", "stability_heatmap"]
+           "gan_diagram", "diagram_box", "diagram_arrow", "plain_log_ticks", "gradient_panels", "distance_curves", "seed_outcomes", "stability_heatmap"]
 
 REAL = "#0072B2"     # blue: real data, the target
 FAKE = "#E69F00"     # orange: generated data, the generator
@@ -231,6 +231,21 @@ def snapshot_strip(snapshots, target=None, *, count=5, title="Generated samples 
     return fig
 
 
+def diagram_box(ax, x, y, text, colour, w=1.9, h=0.8):
+    """A rounded, coloured box centred at (x, y) with white bold text: a block of a data-flow diagram."""
+    ax.add_patch(matplotlib.patches.FancyBboxPatch((x - w / 2, y - h / 2), w, h,
+                 boxstyle="round,pad=0.08", fc=colour, ec="black", alpha=0.9))
+    ax.text(x, y, text, ha="center", va="center", fontsize=12, color="white", weight="bold")
+
+
+def diagram_arrow(ax, x0, y0, x1, y1, text="", **style):
+    """An arrow from (x0, y0) to (x1, y1), with an optional caption above its middle; ``style``
+    goes to matplotlib's arrowprops (e.g. ``color``, ``ls``)."""
+    ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", lw=2, **style))
+    if text:
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.18, text, ha="center", fontsize=10)
+
+
 def gan_diagram(ax=None):
     """The data flow of a GAN, drawn with boxes and arrows."""
     ax = _axes(ax, (11, 4.2))
@@ -238,15 +253,11 @@ def gan_diagram(ax=None):
     ax.set_ylim(-0.45, 4.2)
     ax.axis("off")
 
-    def box(x, y, text, colour, w=1.9, h=0.8):
-        ax.add_patch(matplotlib.patches.FancyBboxPatch((x - w / 2, y - h / 2), w, h,
-                     boxstyle="round,pad=0.08", fc=colour, ec="black", alpha=0.9))
-        ax.text(x, y, text, ha="center", va="center", fontsize=12, color="white", weight="bold")
+    def box(*args, **kw):
+        diagram_box(ax, *args, **kw)
 
-    def arrow(x0, y0, x1, y1, text=""):
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", lw=2))
-        if text:
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.18, text, ha="center", fontsize=10)
+    def arrow(*args, **kw):
+        diagram_arrow(ax, *args, **kw)
 
     box(1.1, 1.1, "noise z", NOISE)
     box(3.6, 1.1, "Generator G", FAKE)
