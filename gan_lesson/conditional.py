@@ -19,6 +19,7 @@ reads a picture asked to be k as k; ``digit_rows`` draws one row per digit and
 ``digit_picker`` is a widget that draws the digit you pick.
 """
 import html
+import functools
 import io
 import math
 import time
@@ -573,11 +574,7 @@ def conditional_diagram(ax=None):
     ax.set_ylim(-0.2, 4.6)
     ax.axis("off")
 
-    def box(*args, **kw):
-        plots.diagram_box(ax, *args, **kw)
-
-    def arrow(*args, **kw):
-        plots.diagram_arrow(ax, *args, **kw)
+    box, arrow = functools.partial(plots.diagram_box, ax), functools.partial(plots.diagram_arrow, ax)
 
     label_colour = "#CC79A7"
     box(1.1, 0.6, "noise z", plots.NOISE)

@@ -5,6 +5,7 @@
 for sizes that read well on a projector. Every function draws into ``ax`` (or new axes when
 ``ax`` is None) and returns the axes or figure, titled and labelled.
 """
+import functools
 import io
 
 import matplotlib
@@ -253,11 +254,7 @@ def gan_diagram(ax=None):
     ax.set_ylim(-0.45, 4.2)
     ax.axis("off")
 
-    def box(*args, **kw):
-        diagram_box(ax, *args, **kw)
-
-    def arrow(*args, **kw):
-        diagram_arrow(ax, *args, **kw)
+    box, arrow = functools.partial(diagram_box, ax), functools.partial(diagram_arrow, ax)
 
     box(1.1, 1.1, "noise z", NOISE)
     box(3.6, 1.1, "Generator G", FAKE)

@@ -94,6 +94,17 @@ def test_d_step_says_when_a_graph_is_returned(capsys):
 
 # --------------------------------------------------------------------------- D step: mistakes
 
+def backward_and_step(loss, optimizers, backward_first):
+    """``loss.backward()`` and a step of each optimizer, in the right order or (a mistake) the wrong one."""
+    if not backward_first:
+        for o in optimizers:
+            o.step()
+    loss.backward()
+    if backward_first:
+        for o in optimizers:
+            o.step()
+
+
 def make_d_step(*, zero=True, detach=True, targets=(1, 0), sign=1.0, terms=("real", "fake"), step="d",
                 backward_first=True, lossf=bce, ret="item"):
     def d_step(G, D, g_opt, d_opt, real, z):
@@ -106,14 +117,8 @@ def make_d_step(*, zero=True, detach=True, targets=(1, 0), sign=1.0, terms=("rea
         if "fake" in terms:
             loss = loss + lossf(D(fake), targets[1])
         loss = sign * loss
-        opts = {"d": [d_opt], "g": [g_opt], "both": [d_opt, g_opt], "none": []}[step]
-        if not backward_first:
-            for o in opts:
-                o.step()
-        loss.backward()
-        if backward_first:
-            for o in opts:
-                o.step()
+        backward_and_step(loss, {"d": [d_opt], "g": [g_opt], "both": [d_opt, g_opt], "none": []}[step],
+                          backward_first)
         if ret == "none":
             return None
         if ret == "after":
@@ -178,14 +183,8 @@ def make_g_step(*, zero=True, detach=False, lossf=lambda p: bce(p, 1), step="g",
             g_opt.zero_grad()
         fake = G(z).detach() if detach else G(z)
         loss = lossf(D(fake))
-        opts = {"d": [d_opt], "g": [g_opt], "both": [g_opt, d_opt], "none": []}[step]
-        if not backward_first:
-            for o in opts:
-                o.step()
-        loss.backward()
-        if backward_first:
-            for o in opts:
-                o.step()
+        backward_and_step(loss, {"d": [d_opt], "g": [g_opt], "both": [g_opt, d_opt], "none": []}[step],
+                          backward_first)
         if freeze_d and restore:
             D.requires_grad_(True)
         if ret == "tuple":

@@ -141,17 +141,24 @@ def _requires_grad_restored(net, who, name):
            "or the next step cannot train it.")
 
 
+def _fresh_copies(G0, D0, stale):
+    """Copies of the probe pair with their optimizers, their parameters and starting weights, and
+    stale gradients planted in the ``stale`` network ("G" or "D"), as an earlier step leaves them."""
+    G, D, g_opt, d_opt = _copies(G0, D0)
+    g_params, d_params = list(G.parameters()), list(D.parameters())
+    g_before, d_before = _flat(g_params), _flat(d_params)
+    planted = d_params if stale == "D" else g_params
+    for p in planted:
+        p.grad = torch.full_like(p, SEED_GRAD)
+    return G, D, g_opt, d_opt, g_params, d_params, g_before, d_before, _flat_grad(planted)
+
+
 # --------------------------------------------------------------------------- D step
 
 @checker("one discriminator step, d_step(G, D, g_opt, d_opt, real, z)")
 def check_d_step(d_step):
     G0, D0, real, z = _pair()
-    G, D, g_opt, d_opt = _copies(G0, D0)
-    g_params, d_params = list(G.parameters()), list(D.parameters())
-    g_before, d_before = _flat(g_params), _flat(d_params)
-    for p in d_params:                        # stale gradients from an earlier step
-        p.grad = torch.full_like(p, SEED_GRAD)
-    seeded = _flat_grad(d_params)
+    G, D, g_opt, d_opt, g_params, d_params, g_before, d_before, seeded = _fresh_copies(G0, D0, stale="D")
 
     out = _run(d_step, (G, D, g_opt, d_opt, real.clone(), z.clone()), "d_step", "d_opt")
 
@@ -242,12 +249,7 @@ def check_d_step(d_step):
 @checker("one generator step, g_step(G, D, g_opt, d_opt, z)")
 def check_g_step(g_step):
     G0, D0, _, z = _pair()
-    G, D, g_opt, d_opt = _copies(G0, D0)
-    g_params, d_params = list(G.parameters()), list(D.parameters())
-    g_before, d_before = _flat(g_params), _flat(d_params)
-    for p in g_params:                        # stale gradients from an earlier step
-        p.grad = torch.full_like(p, SEED_GRAD)
-    seeded = _flat_grad(g_params)
+    G, D, g_opt, d_opt, g_params, d_params, g_before, d_before, seeded = _fresh_copies(G0, D0, stale="G")
 
     out = _run(g_step, (G, D, g_opt, d_opt, z.clone()), "g_step", "g_opt")
 
