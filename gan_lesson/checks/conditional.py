@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .core import Fail, NotAttempted, checker, expect
+from .core import Fail, NotAttempted, call, checker, expect
 
 __all__ = ["check_generator_input"]
 
@@ -34,7 +34,7 @@ def _run(fn, z, labels, classes=None, what="generator_input(z, labels)"):
                    "Run the cell that defines it, and pass the function itself (no parentheses).")
     kept = z.clone()
     try:
-        out = fn(z, labels) if classes is None else fn(z, labels, classes)
+        out = call(fn, *((z, labels) if classes is None else (z, labels, classes)), what=what, diagnose=False)
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:

@@ -75,7 +75,7 @@ def _trace(model, x):
             lambda mod, inp, out: seen.append((mod, tuple(out.shape) if isinstance(out, torch.Tensor) else None))))
     try:
         with torch.no_grad():
-            out = model(x)
+            out = call(model, x, what=f"your model on a batch of shape {_shape(x)}", diagnose=False)
     finally:
         for h in hooks:
             h.remove()

@@ -15,7 +15,7 @@ import copy
 import torch
 from torch import nn
 
-from .core import Fail, NotAttempted, checker, expect
+from .core import Fail, NotAttempted, call, checker, expect
 
 __all__ = ["check_make_generator", "check_make_discriminator"]
 
@@ -33,7 +33,7 @@ def _model(make, what):
             raise Fail(f"{what} should be a function that returns a model, but it is a {type(make).__name__}.",
                        "Pass the function itself, without parentheses, after running the cell that defines it.")
         try:
-            model = make()
+            model = call(make, what=f"{what}()", diagnose=False)
         except NotImplementedError:
             raise NotAttempted() from None
         except Exception as exc:
@@ -94,7 +94,7 @@ def _forward(model, x):
     """``model(x)`` without gradients; a stub is NotAttempted, a crash an explained Fail."""
     try:
         with torch.no_grad():
-            out = model(x)
+            out = call(model, x, what=f"your model on a batch of shape {_shape(x)}", diagnose=False)
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:

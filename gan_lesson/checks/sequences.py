@@ -94,7 +94,7 @@ def _apply(fn, x, name, what):
     """``fn(x)`` on a copy; checks the copy is unchanged and the result is a tensor of x's shape."""
     arg = x.clone()
     try:
-        out = fn(arg)
+        out = call(fn, arg, what=name, diagnose=False)
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:  # noqa: BLE001 — the student's crash becomes a message
@@ -232,7 +232,7 @@ def _build(make, args, what):
 def _run(model, x, what):
     try:
         with torch.no_grad():
-            out = model(x)
+            out = call(model, x, what=what, diagnose=False)
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:  # noqa: BLE001
@@ -348,7 +348,7 @@ def _sp(x):
 
 def _loss_call(fn, args, name, signature):
     try:
-        out = fn(*[a.clone() for a in args])
+        out = call(fn, *[a.clone() for a in args], what=signature, diagnose=False)
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:  # noqa: BLE001
