@@ -10,10 +10,20 @@ The common case is one call::
     result = gl.fit(gl.samplers.Gaussian(4, 1.25))       # the modern recipe, a few seconds
     result.sample(1000)                                    # tensor (1000, 1)
 """
-from . import coach, features, losses, metrics, models, plots, recipes, samplers, training
-from .recipes import RECIPES, Recipe
-from .training import FitResult, History, TrainingState, fit, load
+from . import interrupts
+
+# A Ctrl-C in the middle of an import leaves that module half-made, and every later import of it
+# fails until the kernel restarts (scipy, matplotlib and PyTorch alike). The imports below, and
+# the modules PyTorch imports the first time any optimizer is built, therefore run with Ctrl-C
+# held back; one that came meanwhile stops the cell once everything is whole.
+with interrupts.interrupt_guard() as _guard:
+    from . import coach, features, losses, metrics, models, plots, recipes, samplers, training
+    from .recipes import RECIPES, Recipe
+    from .training import FitResult, History, TrainingState, fit, load
+    interrupts.warm_up()
 
 __all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Recipe", "RECIPES",
            "samplers", "features", "models", "losses", "training", "metrics", "recipes", "plots", "coach"]
 __version__ = "1.0.0"
+
+_guard.pass_on()

@@ -18,6 +18,7 @@ linear learning-rate decay and generator weight averaging — each switchable th
     grid = stability_map(Gaussian(4, 1.25), lr_d=[...], lr_g=[...], seeds=8)
 """
 import math
+import numbers
 import time
 from dataclasses import dataclass
 
@@ -27,10 +28,11 @@ import torch.nn.functional as F
 
 from .recipes import RECIPES, recipe_named
 from .samplers import Sampler
-from .training import Standardiser, _as_target, _draw, torch_threads
-from .validation import check_int, check_number
+from .interrupts import interrupt_guard
+from .training import Standardiser, _as_target, _draw, check_spread, torch_threads
+from .validation import check_bool, check_int, check_number, check_seed
 
-__all__ = ["fit_many", "stability_map", "ManyResult", "StabilityMap", "StackedMLP"]
+__all__ = ["fit_many", "stability_map", "estimate_bytes", "ManyResult", "StabilityMap", "StackedMLP"]
 
 _ACT = {"silu": F.silu, "relu": lambda x: F.relu(x, inplace=True), "tanh": torch.tanh, "sigmoid": torch.sigmoid, "elu": F.elu,
         "leaky_relu": lambda x: F.leaky_relu(x, 0.2, inplace=True)}   # on a fresh product: nothing else reads it
@@ -102,7 +104,10 @@ class ManyResult:
     ``distance``: Wasserstein-1 (sliced for d > 1) to the target, data units, from 2000
     generated and 2000 real samples; ``relative``: the same over the target's std;
     ``lr_d``, ``lr_g``, ``seeds``; ``samples``: tensor ``(M, 2000, d)`` generated at the end;
-    ``history``: ``{"epoch": [...], "distance": array (records, M)}``; ``seconds``; ``recipe``.
+    ``history``: ``{"epoch": [...], "distance": array (records, M)}``; ``seconds``; ``recipe``;
+    ``status``: "finished", "interrupted" (Ctrl-C: what was trained so far) or "diverged" (every
+    GAN's weights blew up, or the target returned NaN); ``message``: how the run ended;
+    ``diverged``: which GANs' weights became NaN or infinite (their distance is NaN).
     """
 
     distance: np.ndarray
@@ -114,6 +119,13 @@ class ManyResult:
     history: dict
     seconds: float
     recipe: object
+    status: str = "finished"
+    message: str = ""
+    diverged: np.ndarray = None
+
+    def __post_init__(self):
+        if self.diverged is None:
+            self.diverged = ~np.isfinite(self.distance)
 
     def fitted(self, threshold=0.1):
         """Which GANs fit the target: relative distance below ``threshold`` (boolean array)."""
@@ -123,8 +135,13 @@ class ManyResult:
         return len(self.distance)
 
     def __repr__(self):
-        return (f"ManyResult({len(self)} GANs, {self.recipe.epochs} epochs in {self.seconds:.1f} s, "
-                f"median distance {np.median(self.distance):.3g}, {self.fitted().mean():.0%} fit within 0.1σ)")
+        ran = self.history["epoch"][-1] if len(self.history["epoch"]) else 0
+        epochs = f"{self.recipe.epochs}" if ran == self.recipe.epochs else f"{ran}/{self.recipe.epochs}"
+        lost = f", {int(self.diverged.sum())} diverged" if self.diverged.any() else ""
+        status = "" if self.status == "finished" else f", {self.status}"
+        median = np.median(self.distance[~self.diverged]) if (~self.diverged).any() else float("nan")
+        return (f"ManyResult({len(self)} GANs, {epochs} epochs in {self.seconds:.1f} s{status}, "
+                f"median distance {median:.3g}{lost}, {self.fitted().mean():.0%} fit within 0.1σ)")
 
 
 def _per_model(name, value, m):
@@ -153,9 +170,13 @@ def _distances(samples, reference, projections=32):
     return gap if gap.ndim == 1 else gap.mean(dim=1)
 
 
-def fit_many(target, *, seeds=range(16), lr_d=None, lr_g=None, recipe="modern", epochs=None,
+def fit_many(target, *, seeds=16, lr_d=None, lr_g=None, recipe="modern", epochs=None,
              batch_size=None, loss=None, log_every=None, threads=1, progress=True):
-    """Train ``len(seeds)`` independent GANs on ``target`` at once; returns a ``ManyResult``.
+    """Train independent GANs on ``target`` at once, one per seed; returns a ``ManyResult``.
+
+    ``seeds``: how many (``16`` means seeds 0–15) or which (``range(64)``, ``[3, 7, 11]``).
+    A run that would not fit in a classroom kernel's memory is refused before it starts
+    (``estimate_bytes`` says what it needs); Ctrl-C stops it with what it trained so far.
 
     ``lr_d``/``lr_g``: one value for all, or one per GAN (``None``: the recipe's). The recipe
     must use per-sample features, MLP networks, Adam, and the loss 'non_saturating', 'minimax'
@@ -172,27 +193,78 @@ def fit_many(target, *, seeds=range(16), lr_d=None, lr_g=None, recipe="modern", 
                          f"discriminator={rec.discriminator!r}, optimizer={rec.optimizer!r}.")
     if rec.loss not in ("non_saturating", "minimax", "least_squares"):
         raise ValueError(f"loss must be one of 'non_saturating', 'minimax', 'least_squares' for fit_many; got {rec.loss!r}.")
-    seeds = [check_int("seeds[i]", s, low=0) for s in seeds]
-    if not seeds:
-        raise ValueError("seeds must name at least one seed; got none.")
+    seeds = _seed_list(seeds)
     m = len(seeds)
     lrs_d = _per_model("lr_d", rec.lr_d if lr_d is None else lr_d, m)
     lrs_g = _per_model("lr_g", rec.lr_g if lr_g is None else lr_g, m)
     target = _as_target(target)
-    with torch.random.fork_rng(devices=[]), torch_threads(check_int("threads", threads, low=1)):
+    threads = check_int("threads", threads, low=1)
+    progress = check_bool("progress", progress)
+    with torch.random.fork_rng(devices=[]), torch_threads(threads), interrupt_guard() as guard:
         torch.manual_seed(seeds[0])
-        return _train_many(target, rec, seeds, lrs_d, lrs_g, progress)
+        return _train_many(target, rec, seeds, lrs_d, lrs_g, progress, guard)
 
 
-def _train_many(target, rec, seeds, lrs_d, lrs_g, progress):
+#: What one fit_many run may use: a classroom kernel has about 1 GB, of which PyTorch, numpy and
+#: matplotlib already take about 400 MB.
+MEMORY_LIMIT = 600 * 2**20
+
+
+def estimate_bytes(m, recipe, dim=1):
+    """About how many bytes ``fit_many`` needs to train ``m`` GANs of ``recipe`` on ``dim``-D data.
+
+    Counts the activations of one G step and one D step (kept for the backward pass, with their
+    gradients), the 2000-sample snapshots, and each GAN's weights five times (weights, gradients,
+    Adam's two moments, the average). Measured peaks stay below it (tests/test_accidents.py).
+    """
+    rec = recipe_named(recipe)
+    n = rec.batch_size
+    g_width = rec.noise_dim + sum(rec.g_hidden) + dim
+    d_width = dim + sum(rec.d_hidden) + 1
+    steps = n * g_width + 2 * n * d_width + n * d_width      # G step, D on real+fake, D inside the G step
+    snapshot = 2000 * (g_width + 2 * dim)
+    sizes_g = (rec.noise_dim, *rec.g_hidden, dim)
+    sizes_d = (dim, *rec.d_hidden, 1)
+    weights = sum(a * b + b for a, b in zip(sizes_g[:-1], sizes_g[1:])) + sum(a * b + b for a, b in zip(sizes_d[:-1], sizes_d[1:]))
+    return int(4 * m * (3 * steps + 2 * snapshot + 5 * weights) + 4 * 7000 * dim)
+
+
+def _seed_list(seeds):
+    """``seeds`` as a list of plain ints: a count (``16`` means seeds 0–15) or the seeds themselves."""
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        seeds = range(check_int("seeds", seeds, low=1))
+    elif isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise TypeError(f"seeds must be a count (e.g. 16) or a list of seeds (e.g. range(16)); got {seeds!r}.")
+    seeds = [check_seed(f"seeds[{i}]", s) for i, s in enumerate(seeds)]
+    if not seeds:
+        raise ValueError("seeds must name at least one seed; got none.")
+    if len(set(seeds)) < len(seeds):
+        raise ValueError("seeds must all differ (two GANs with one seed train identically); "
+                         f"got {len(seeds) - len(set(seeds))} repeated.")
+    return seeds
+
+
+def _check_memory(m, rec, dim):
+    need = estimate_bytes(m, rec, dim)
+    if need > MEMORY_LIMIT:
+        fits = max(1, int(m * MEMORY_LIMIT / need))
+        raise ValueError(f"seeds: training {m} GANs at once (batch_size={rec.batch_size}, {dim}-D data) would need "
+                         f"about {need / 2**30:.1f} GB, more than the {MEMORY_LIMIT / 2**20:.0f} MB a run may use in "
+                         f"a 1 GB classroom kernel; train at most about {fits} at once (or several runs, or a "
+                         "smaller batch_size).")
+
+
+def _train_many(target, rec, seeds, lrs_d, lrs_g, progress, guard):
     m, n = len(seeds), rec.batch_size
     rng = torch.Generator().manual_seed(seeds[0] * 1_000_003 + m)
     first = _draw(target, 5000, rng)
     if not torch.isfinite(first).all():
         raise ValueError("target returned NaN or infinite values; real samples must be finite numbers.")
+    check_spread(first)
     dim = first.shape[1]
+    _check_memory(m, rec, dim)
     std = Standardiser.fitted_to(first) if rec.standardise else Standardiser(dim)
-    reference = _draw(target, 2000, rng)
+    reference = _draw(target, 2000, rng, dim)
     G = StackedMLP((rec.noise_dim, *rec.g_hidden, dim), rec.g_activation, seeds)
     D = StackedMLP((dim, *rec.d_hidden, 1), rec.d_activation, [s + 104729 for s in seeds])
     G_avg = [p.detach().clone() for p in G.parameters()]
@@ -232,49 +304,82 @@ def _train_many(target, rec, seeds, lrs_d, lrs_g, progress):
     hist_epochs, hist_dist = [], []
     started = time.perf_counter()
     shown = started
-    for epoch in range(1, rec.epochs + 1):
-        scale = 1.0 - (epoch - 1) / rec.epochs if rec.lr_decay else 1.0
-        for _ in range(rec.d_steps):
-            real = std(_draw(target, m * n, rng)).reshape(m, n, dim)
-            with torch.no_grad():
-                fake = G(torch.randn(m, n, rec.noise_dim, generator=rng))
-            out = D(torch.cat([real, fake], dim=1))          # one pass over both batches: fewer, larger products
-            loss = d_loss(out[:, :n], out[:, n:])
-            d_opt.zero_grad()
-            loss.backward()
-            d_opt.step(scale)
-        for p in d_params:
-            p.requires_grad = False
-        for _ in range(rec.g_steps):
-            loss = g_loss(D(G(torch.randn(m, n, rec.noise_dim, generator=rng))))
-            g_opt.zero_grad()
-            loss.backward()
-            g_opt.step(scale)
-        for p in d_params:
-            p.requires_grad = True
-        if rec.ema > 0:
-            with torch.no_grad():
-                for p_avg, p in zip(G_avg, G.parameters()):
-                    p_avg.lerp_(p, 1 - rec.ema)
-        if epoch % rec.log_every == 0 or epoch == rec.epochs:
-            hist_epochs.append(epoch)
-            # records during training: 8 directions, a quarter of the sorting of the final distance
-            hist_dist.append(_distances(averaged(), reference, projections=8).numpy())
-            now = time.perf_counter()
-            if progress and now - shown > 0.5:
-                shown = now
-                print(f"\r{m} GANs: epoch {epoch}/{rec.epochs} · median distance "
-                      f"{np.median(hist_dist[-1]):.3f} · {now - started:.1f} s", end="", flush=True)
+    status, message = "finished", f"Finished {rec.epochs} epochs."
+    completed = 0      # the last epoch whose steps all ran
+    try:
+        for epoch in range(1, rec.epochs + 1):
+            if guard.requested:          # a Ctrl-C asked to stop: every step so far is complete
+                raise KeyboardInterrupt
+            scale = 1.0 - (epoch - 1) / rec.epochs if rec.lr_decay else 1.0
+            for _ in range(rec.d_steps):
+                real = std(_draw(target, m * n, rng, dim)).reshape(m, n, dim)
+                if not torch.isfinite(real).all():
+                    status = "diverged"
+                    message = (f"Stopped at epoch {epoch}: the target returned NaN or infinite samples; real "
+                               "samples must be finite numbers. The result keeps the weights from before that step.")
+                    break
+                with torch.no_grad():
+                    fake = G(torch.randn(m, n, rec.noise_dim, generator=rng))
+                out = D(torch.cat([real, fake], dim=1))          # one pass over both batches: fewer, larger products
+                loss = d_loss(out[:, :n], out[:, n:])
+                d_opt.zero_grad()
+                loss.backward()
+                d_opt.step(scale)
+            if status != "finished":
+                break
+            for p in d_params:
+                p.requires_grad = False
+            try:
+                for _ in range(rec.g_steps):
+                    loss = g_loss(D(G(torch.randn(m, n, rec.noise_dim, generator=rng))))
+                    g_opt.zero_grad()
+                    loss.backward()
+                    g_opt.step(scale)
+            finally:
+                for p in d_params:
+                    p.requires_grad = True
+            if rec.ema > 0:
+                with torch.no_grad():
+                    for p_avg, p in zip(G_avg, G.parameters()):
+                        p_avg.lerp_(p, 1 - rec.ema)
+            completed = epoch
+            if epoch % rec.log_every == 0 or epoch == rec.epochs:
+                # records during training: 8 directions, a quarter of the sorting of the final distance
+                record = _distances(averaged(), reference, projections=8).numpy()
+                hist_epochs.append(epoch)
+                hist_dist.append(record)
+                if not np.isfinite(record).any():
+                    status = "diverged"
+                    message = (f"Stopped at epoch {epoch}: the weights of every GAN became NaN or infinite. Likely "
+                               f"cause: learning rates too high (lr_d up to {lrs_d.max():g}, lr_g up to "
+                               f"{lrs_g.max():g}); try ten times smaller.")
+                    break
+                now = time.perf_counter()
+                if progress and now - shown > 0.5:
+                    shown = now
+                    print(f"\r{m} GANs: epoch {epoch}/{rec.epochs} · median distance "
+                          f"{np.nanmedian(record):.3f} · {now - started:.1f} s", end="", flush=True)
+    except KeyboardInterrupt:
+        done = hist_epochs[-1] if hist_epochs else 0
+        status = "interrupted"
+        message = (f"Training interrupted after epoch {completed} of {rec.epochs}; the distances are measured "
+                   f"on the weights trained so far (the history's last record is at epoch {done}).")
     seconds = time.perf_counter() - started
     samples = averaged()
     dist = _distances(samples, reference).numpy()
     spread = float(reference.std(0).mean()) if dim == 1 else float(np.mean([(reference @ u).std() for u in
                                                                            _directions(dim)]))
+    records = np.stack(hist_dist) if hist_dist else np.zeros((0, m))
     result = ManyResult(dist, dist / spread, lrs_d, lrs_g, np.asarray(seeds), samples,
-                        {"epoch": hist_epochs, "distance": np.stack(hist_dist)}, seconds, rec)
-    if progress:
-        print(f"\r{m} GANs: {rec.epochs} epochs in {seconds:.1f} s · median distance {np.median(dist):.3f}"
-              f" · {result.fitted().mean():.0%} within 0.1σ of the target", flush=True)
+                        {"epoch": hist_epochs, "distance": records}, seconds, rec, status, message)
+    if progress and status == "finished":
+        ok = ~result.diverged
+        median = np.median(dist[ok]) if ok.any() else float("nan")
+        lost = f" · {int(result.diverged.sum())} diverged" if result.diverged.any() else ""
+        print(f"\r{m} GANs: {rec.epochs} epochs in {seconds:.1f} s · median distance {median:.3f}"
+              f" · {result.fitted().mean():.0%} within 0.1σ of the target{lost}", flush=True)
+    elif progress:
+        print(f"\r{message}", flush=True)
     return result
 
 

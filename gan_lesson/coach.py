@@ -15,8 +15,10 @@ kind            signal                                                          
 ``d_winning``   D(x) > 0.8 and D(G(z)) < 0.2: D separates the two; G's gradient     no
                 may have vanished
 ``collapsed``   generated spread < 0.35 of the target's, or the samples cover        no
-                under 60 % of the target while being realistic (mode collapse)
-``oscillating`` the distance or D(G(z)) swings up and down without settling         no
+                under 60 % of the target while being realistic (mode collapse);
+                not when the spread swings from narrow to wide and back
+``oscillating`` the distance, D(G(z)) or the spread swings up and down without      no
+                settling
 ``g_exploits``  D is fooled (D(x) ≈ D(G(z))) but the samples are far from the        no
                 target: G exploits what D cannot see
 ``stalled``     far from the target and no longer getting closer                     no
@@ -83,6 +85,9 @@ def diagnose(history, *, reference=None, samples=None, loss="non_saturating", st
     grad_peak = float(grads.max()) if len(grads) else np.nan
     spread = _finite(history.spread[-w:])
     spread_now = float(spread.mean()) if len(spread) else np.nan
+    # a spread that swings from narrow to wide and back is the chase of an oscillating game, not a
+    # collapse: a collapsed generator stays narrow
+    spread_swings = len(spread) >= 3 and spread.max() > 0.7 and spread.max() > 3 * max(spread.min(), 1e-12)
     epoch = history.epoch[-1]
 
     if bce and rel_now < 0.1 and abs(d_real - 0.5) < 0.15 and abs(d_fake - 0.5) < 0.15:
@@ -114,7 +119,7 @@ def diagnose(history, *, reference=None, samples=None, loss="non_saturating", st
         precision = pr["precision"]
         if pr["precision"] > 0.6 and pr["recall"] < 0.6:
             recall = pr["recall"]
-    if (np.isfinite(spread_now) and spread_now < 0.35 and rel_now > 0.2) or recall is not None:
+    if not spread_swings and ((np.isfinite(spread_now) and spread_now < 0.35 and rel_now > 0.2) or recall is not None):
         detail = (f"the samples are {spread_now:.2f}× as spread as the target" if recall is None else
                   f"only {recall:.0%} of the target has a generated sample near it")
         return Diagnosis("collapsed", f"The generated spread has collapsed: {detail} (mode collapse). Try the "
@@ -126,11 +131,14 @@ def diagnose(history, *, reference=None, samples=None, loss="non_saturating", st
     ups = int(np.sum(np.diff(recent) > 0))
     fake_swing = float(np.std(_finite(history.d_fake[-2 * w:]))) if bce else 0.0
     if (len(recent) >= 4 and rel_now > 0.1 and ups >= len(swings) // 3 and
-            (recent.max() - recent.min()) > 0.5 * max(recent.mean(), 1e-12) and swings.mean() > 0.05) or fake_swing > 0.12:
+            (recent.max() - recent.min()) > 0.5 * max(recent.mean(), 1e-12) and swings.mean() > 0.05) or fake_swing > 0.12 \
+            or (spread_swings and rel_now > 0.1):
+        also = (f", and the generated spread between {spread.min():.2f}× and {spread.max():.2f}× the target's"
+                if spread_swings else "")
         return Diagnosis("oscillating", f"The run is oscillating: over the last {len(recent)} records the distance "
                                         f"swings between {recent.min() * (scale or 1):.2f} and "
-                                        f"{recent.max() * (scale or 1):.2f} as the players chase each other. Lower both learning rates or let "
-                                        "them decay.")
+                                        f"{recent.max() * (scale or 1):.2f}{also} as the players chase each other. "
+                                        "Lower both learning rates or let them decay.")
 
     improving = rel[-w - 1] - rel[-1] > 0.05 * rel[-w - 1]
     unrealistic = precision is not None and precision < 0.5

@@ -33,7 +33,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import plots
-from .images import ImageDiscriminator, ImageGenerator, digit_probabilities, image_grid
+from .images import ImageDiscriminator, ImageGenerator, digit_classifier, digit_probabilities, image_grid
+from .interrupts import interrupt_guard
 from .training import torch_threads
 from .validation import check_bool, check_int, check_number
 
@@ -262,7 +263,8 @@ class ConditionalResult:
     mean P(real) on real and on generated batches) and ``agreement`` (the share of 1000 pictures,
     100 per digit, read as the digit asked for; empty when not measured);
     ``snapshots``: ``[(epoch, images)]``, G's pictures for ``fixed_noise`` in rows of one digit;
-    ``status``: "finished" or "interrupted"; ``message``; ``epochs`` trained; ``seconds``.
+    ``status``: "finished", "interrupted" (Ctrl-C) or "diverged" (a loss became NaN or infinite);
+    ``message`` says which and why; ``epochs``: the epochs recorded in ``history``; ``seconds``.
     """
     G: ConditionalGenerator
     D: ConditionalDiscriminator
@@ -332,8 +334,12 @@ def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, clas
     ``lr_d``, ``lr_g``). ``seed`` fixes every random number (weights, batches, noise, labels).
     After every epoch: G's pictures for a fixed noise batch (``columns`` per label, the same noise
     in every row) and, with ``measure`` (8×8 digits only), the share drawn as asked.
-    ``progress`` prints a progress line and a closing line. Interrupting (the notebook's stop
-    button) keeps what was trained.
+    ``progress`` prints a progress line and a closing line.
+
+    Interrupting (Ctrl-C, or the notebook's stop button) finishes the epoch under way and
+    returns what was trained, with ``status`` "interrupted"; a second interrupt stops at once.
+    A loss that becomes NaN or infinite stops the run with ``status`` "diverged" and a message
+    saying why; the result keeps the weights from before that step.
     """
     epochs = check_int("epochs", epochs, low=1)
     noise_dim = check_int("noise_dim", noise_dim, low=1)
@@ -346,36 +352,86 @@ def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, clas
     seed = check_int("seed", seed, low=0)
     progress = check_bool("progress", progress)
     threads = check_int("threads", threads, low=1)
-    images, labels = _check_data(images, labels, classes)
-    if batch_size > len(images):
-        raise ValueError(f"batch_size must be at most the number of images ({len(images)}); got {batch_size}.")
-    channels, size = images.shape[1], images.shape[2]
-    measure = measure and (channels, size, classes) == (1, 8, CLASSES)
+    # Everything from here on runs under the guard, setup included: the first load of the digits
+    # imports scikit-learn (a Ctrl-C in the middle of an import can break it until the kernel
+    # restarts) and the judge trains once. A Ctrl-C only asks the loop to stop after an epoch.
+    with interrupt_guard() as guard:
+        images, labels = _check_data(images, labels, classes)
+        if batch_size > len(images):
+            raise ValueError(f"batch_size must be at most the number of images ({len(images)}); got {batch_size}.")
+        channels, size = images.shape[1], images.shape[2]
+        measure = measure and (channels, size, classes) == (1, 8, CLASSES)
+        if measure:
+            digit_classifier()      # the judge of ``class_agreement``, trained now rather than inside epoch 1
 
-    with torch.random.fork_rng(devices=[]), torch_threads(threads):
-        torch.manual_seed(seed)
-        G = ConditionalGenerator(noise_dim, classes, size=size, channels=channels, width=width, seed=seed)
-        D = ConditionalDiscriminator(classes, size=size, channels=channels, width=width, seed=seed + 1)
-        rng = torch.Generator().manual_seed(seed)
-        fixed_noise = torch.randn(columns, noise_dim, generator=rng).repeat(classes, 1)
-        fixed_labels = torch.arange(classes).repeat_interleave(columns)
-        return _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, progress, rng,
-                      fixed_noise, fixed_labels, columns)
+        with torch.random.fork_rng(devices=[]), torch_threads(threads):
+            torch.manual_seed(seed)
+            G = ConditionalGenerator(noise_dim, classes, size=size, channels=channels, width=width, seed=seed)
+            D = ConditionalDiscriminator(classes, size=size, channels=channels, width=width, seed=seed + 1)
+            rng = torch.Generator().manual_seed(seed)
+            fixed_noise = torch.randn(columns, noise_dim, generator=rng).repeat(classes, 1)
+            fixed_labels = torch.arange(classes).repeat_interleave(columns)
+            return _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, progress, rng,
+                          fixed_noise, fixed_labels, columns, guard)
+
+
+class _Diverged(Exception):
+    """A loss became NaN or infinite: ``args[0]`` is ``(which player, value)``."""
+
+
+_HISTORY_COLUMNS = ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "agreement")
+
+
+def _append_record(history, snapshots, epoch, means, agreement, snapshot):
+    """One epoch's record: every history column and the snapshot, appended together."""
+    snapshots.append((epoch, snapshot))
+    for key, value in zip(_HISTORY_COLUMNS, [epoch, *means, agreement]):
+        if key != "agreement" or agreement is not None:
+            history[key].append(value)
+
+
+def _trim_records(history, snapshots, measure):
+    """Cut every column (and the snapshots after the first) to the epochs recorded in full, in case an
+    exception struck in the middle of a record; returns that number of epochs."""
+    filled = [key for key in _HISTORY_COLUMNS if key != "agreement" or measure]
+    done = min([len(history[key]) for key in filled] + [len(snapshots) - 1])
+    for key in filled:
+        del history[key][done:]
+    del snapshots[done + 1:]
+    return done
+
+
+def _divergence_message(which, value, epoch, lr_d, lr_g, images):
+    head = f"Training stopped at epoch {epoch}: the {which} loss became {value} (not a finite number)."
+    low, high = float(images.min()), float(images.max())
+    if low < -1.5 or high > 1.5:
+        cause = (f"Likely cause: the images go from {low:.3g} to {high:.3g}, far outside [−1, 1] (the range of G's "
+                 f"tanh); scale them like data.load_digits().")
+    else:
+        # the player whose loss broke is often not the one whose weights blew up: suggest the larger rate
+        names = [name for name, lr in (("lr_d", lr_d), ("lr_g", lr_g)) if lr == max(lr_d, lr_g)]
+        cause = (f"Likely cause: the learning rates are too high for this setup (lr_d={lr_d:g}, lr_g={lr_g:g}; "
+                 f"2e-4 is the DCGAN choice) and the weights blew up; try {max(lr_d, lr_g) / 10:g} for "
+                 f"{' and '.join(names)}.")
+    return f"{head} {cause} The result keeps the weights from before that step."
 
 
 def _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, progress, rng, fixed_noise,
-           fixed_labels, columns):
+           fixed_labels, columns, guard):
+    started = time.perf_counter()
     g_opt = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
     bce = F.binary_cross_entropy_with_logits
-    history = {"epoch": [], "loss_d": [], "loss_g": [], "d_real": [], "d_fake": [], "agreement": []}
+    history = {key: [] for key in _HISTORY_COLUMNS}
     snapshots = [(0, generate(G, fixed_labels, noise=fixed_noise))]
     batches = len(images) // batch_size
     bar = _Progress(progress, epochs)
-    status, done = "finished", 0
-    started = time.perf_counter()
+    status, message, asked_to_stop = "finished", f"Finished {epochs} epochs.", False
     try:
         for epoch in range(1, epochs + 1):
+            if guard.requested:             # a Ctrl-C asked to stop: here every step and record is complete
+                status, asked_to_stop = "interrupted", True
+                break
             order = torch.randperm(len(images), generator=rng)
             sums = torch.zeros(4, dtype=torch.float64)
             for b in range(batches):
@@ -385,32 +441,45 @@ def _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, 
                 fake = G(torch.randn(batch_size, G.noise_dim, generator=rng), y_fake)
                 d_real, d_fake = D(real, y_real), D(fake.detach(), y_fake)           # D: (real, its label) -> 1
                 loss_d = bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake))
+                value_d = loss_d.item()
+                if not math.isfinite(value_d):
+                    raise _Diverged(("discriminator", value_d))
                 d_opt.zero_grad()
                 loss_d.backward()
                 d_opt.step()
                 d_out = D(fake, y_fake)                                              # G: (fake, asked) -> 1
                 loss_g = bce(d_out, torch.ones_like(d_out))
+                value_g = loss_g.item()
+                if not math.isfinite(value_g):
+                    raise _Diverged(("generator", value_g))
                 g_opt.zero_grad()
                 loss_g.backward()
                 g_opt.step()
-                sums += torch.tensor([loss_d.item(), loss_g.item(), torch.sigmoid(d_real).mean().item(),
+                sums += torch.tensor([value_d, value_g, torch.sigmoid(d_real).mean().item(),
                                       torch.sigmoid(d_fake).mean().item()], dtype=torch.float64)
             agreement = class_agreement(G, per_class=100, seed=10_000 + epoch).overall if measure else None
             snapshot = generate(G, fixed_labels, noise=fixed_noise)
-            for key, value in zip(("epoch", "loss_d", "loss_g", "d_real", "d_fake"),
-                                  [epoch] + (sums / batches).tolist()):
-                history[key].append(value)
-            if measure:
-                history["agreement"].append(agreement)
-            snapshots.append((epoch, snapshot))
-            done = epoch
+            _append_record(history, snapshots, epoch, (sums / batches).tolist(), agreement, snapshot)
             bar.update(epoch, agreement)
-        message = f"Finished {epochs} epochs."
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:               # raised directly (a second Ctrl-C, or code called from the loop)
         status = "interrupted"
+    except _Diverged as exc:
+        which, value = exc.args[0]
+        status = "diverged"
+        message = _divergence_message(which, value, len(history["epoch"]) + 1, lr_d, lr_g, images)
+    seconds = time.perf_counter() - started
+    done = _trim_records(history, snapshots, measure)
+    if status == "interrupted" and done == epochs:
+        status = "finished"                 # struck after the last epoch's record was complete
+    elif asked_to_stop and done == 0:
+        message = (f"Training interrupted before its first epoch (of {epochs}); the result holds the untrained "
+                   f"G and D.")
+    elif asked_to_stop:
+        message = (f"Training interrupted after epoch {done} of {epochs}; the result holds the weights and the "
+                   f"record of those {done} epochs.")
+    elif status == "interrupted":
         message = (f"Training interrupted during epoch {done + 1} of {epochs}; the result holds what was trained "
                    f"(the record stops at epoch {done}).")
-    seconds = time.perf_counter() - started
     D.eval()
     result = ConditionalResult(G=G, D=D, history=history, snapshots=snapshots, fixed_noise=fixed_noise[:columns],
                                status=status, message=message, epochs=done, seconds=seconds, seed=seed,
@@ -418,7 +487,7 @@ def _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, 
     if status == "finished":
         agree = f" · drawn as asked {100 * history['agreement'][-1]:.0f}%" if history["agreement"] else ""
         bar.say(f"conditional GAN: {epochs} epochs in {seconds:.1f} s{agree}")
-    elif progress:
+    else:
         bar.say(message)
     return result
 

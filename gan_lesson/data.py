@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .interrupts import interrupt_guard
 from .validation import check_bool, check_int
 
 __all__ = ["load_digits", "load_image_folder", "IMAGE_EXTENSIONS", "DIGIT_LEVELS"]
@@ -30,9 +31,13 @@ def load_digits():
     background and +1 full ink (pixel value v in 0–16 becomes v / 8 − 1); labels ``(1797,)``
     int64, the digit 0–9 each image shows. No download: the data is inside scikit-learn.
     """
-    from sklearn.datasets import load_digits as _sklearn_digits
+    # the first call imports scikit-learn: a Ctrl-C in the middle of that import would break it
+    # until the kernel restarts, so it waits until the import is whole, then stops the cell
+    with interrupt_guard() as guard:
+        from sklearn.datasets import load_digits as _sklearn_digits
 
-    bunch = _sklearn_digits()
+        bunch = _sklearn_digits()
+    guard.pass_on()
     images = torch.tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / (DIGIT_LEVELS / 2) - 1
     labels = torch.tensor(bunch.target, dtype=torch.int64)
     return images, labels

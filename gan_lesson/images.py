@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from . import plots
+from .interrupts import interrupt_guard
 from .training import torch_threads
 from .validation import check_bool, check_int, check_number
 
@@ -391,23 +392,32 @@ def digit_classifier(steps=200, seed=0):
     seed = check_int("seed", seed, low=0)
     key = (steps, seed)
     if key not in _CACHE:
-        images, labels, train, test = _split()
-        with torch.random.fork_rng(devices=[]), torch_threads(1), torch.enable_grad():
-            torch.manual_seed(seed)
-            model = DigitClassifier()
-            opt = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-3)
-            x, y = images[train], labels[train]
-            for _ in range(steps):
-                opt.zero_grad()
-                nn.functional.cross_entropy(model(x), y).backward()
-                opt.step()
-        model.eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
-        with torch.no_grad():
-            model.accuracy = float((model(images[test]).argmax(1) == labels[test]).float().mean())
-        _CACHE[key] = model
+        # A Ctrl-C here must not cut an import in half (the digits come from scikit-learn, imported
+        # on first use) nor throw away the training, so it waits for the judge (about a second),
+        # then stops the caller as usual: a notebook cell, or an enclosing trainer's loop.
+        with interrupt_guard() as guard:
+            _CACHE[key] = _train_classifier(steps, seed)
+        guard.pass_on()
     return _CACHE[key]
+
+
+def _train_classifier(steps, seed):
+    images, labels, train, test = _split()
+    with torch.random.fork_rng(devices=[]), torch_threads(1), torch.enable_grad():
+        torch.manual_seed(seed)
+        model = DigitClassifier()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-3)
+        x, y = images[train], labels[train]
+        for _ in range(steps):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    with torch.no_grad():
+        model.accuracy = float((model(images[test]).argmax(1) == labels[test]).float().mean())
+    return model
 
 
 def held_out_digits():

@@ -52,10 +52,18 @@ class Generator(nn.Module):
         self.map3 = nn.Linear(hidden_size, output_size)
         self.act = _activation(activation)
         self.dropout = nn.Dropout(self.p)
+        self.dropout_generator = None   # a torch.Generator for dropout's draws (None: the global one)
+
+    def _drop(self, x):
+        if self.dropout_generator is None or not self.training or self.p == 0:
+            return self.dropout(x)
+        # what nn.Dropout computes, drawing its mask from the private generator
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.dropout_generator)
+        return x * keep.div_(1 - self.p)
 
     def forward(self, z):
-        x = self.dropout(self.act(self.map1(z)))
-        x = self.dropout(self.act(self.map2(x)))
+        x = self._drop(self.act(self.map1(z)))
+        x = self._drop(self.act(self.map2(x)))
         return self.map3(x)
 
     def __repr__(self):

@@ -32,13 +32,14 @@ reaches a median Wasserstein-1 distance of about 0.03σ in about 2.5 s on one th
 shifted, scaled, skewed, bounded, bimodal and correlated 2-D targets about as well.
 """
 import dataclasses
+import numbers
 from dataclasses import dataclass, field
 
 from .features import FEATURES
 from .losses import LOSSES
 from .models import ACTIVATIONS
 from .samplers import NOISE_KINDS
-from .validation import check_choice, check_int, check_number
+from .validation import check_bool, check_choice, check_int, check_number
 
 __all__ = ["Recipe", "RECIPES", "recipe_named"]
 
@@ -79,47 +80,54 @@ class Recipe:
     report_every: int = 0              # print the classic statistics every this many epochs (0 = never)
 
     def __post_init__(self):
-        check_int("epochs", self.epochs, low=1)
-        check_number("lr_d", self.lr_d, low=0, low_open=True, high=10)
-        check_number("lr_g", self.lr_g, low=0, low_open=True, high=10)
-        check_int("d_steps", self.d_steps, low=1, high=1000)
-        check_int("g_steps", self.g_steps, low=1, high=1000)
-        check_int("batch_size", self.batch_size, low=2, high=65536)
-        check_choice("optimizer", self.optimizer, ("adam", "sgd"))
-        check_number("momentum", self.momentum, low=0, high=1, high_open=True)
-        if len(self.betas) != 2:
-            raise ValueError(f"betas must be two numbers (beta1, beta2); got {self.betas!r}.")
-        for i, b in enumerate(self.betas):
-            check_number(f"betas[{i}]", b, low=0, high=1, high_open=True)
-        check_choice("loss", self.loss, LOSSES)
-        check_choice("features", self.features, FEATURES)
-        check_choice("noise", self.noise, NOISE_KINDS)
-        check_int("noise_dim", self.noise_dim, low=1, high=1024)
-        check_choice("generator", self.generator, ("classic", "mlp", "linear"))
-        check_choice("g_activation", self.g_activation, ACTIVATIONS)
-        check_number("g_dropout", self.g_dropout, low=0, high=1, high_open=True)
-        check_choice("discriminator", self.discriminator, ("classic", "mlp"))
-        check_choice("d_activation", self.d_activation, ACTIVATIONS)
+        # every setting is checked once and stored as a plain Python value (a numpy number from a
+        # sweep becomes an int or float), so whatever trains also saves and loads
+        def put(name, value):
+            object.__setattr__(self, name, value)
+
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string; got {self.name!r}.")
+        put("name", str(self.name))
+        put("epochs", check_int("epochs", self.epochs, low=1, high=1_000_000))
+        put("lr_d", check_number("lr_d", self.lr_d, low=0, low_open=True, high=10))
+        put("lr_g", check_number("lr_g", self.lr_g, low=0, low_open=True, high=10))
+        put("d_steps", check_int("d_steps", self.d_steps, low=1, high=1000))
+        put("g_steps", check_int("g_steps", self.g_steps, low=1, high=1000))
+        put("batch_size", check_int("batch_size", self.batch_size, low=2, high=65536))
+        put("optimizer", str(check_choice("optimizer", self.optimizer, ("adam", "sgd"))))
+        put("momentum", check_number("momentum", self.momentum, low=0, high=1, high_open=True))
+        betas = self.betas
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise ValueError(f"betas must be two numbers (beta1, beta2); got {betas!r}.")
+        put("betas", tuple(check_number(f"betas[{i}]", b, low=0, high=1, high_open=True) for i, b in enumerate(betas)))
+        put("loss", str(check_choice("loss", self.loss, LOSSES)))
+        put("features", str(check_choice("features", self.features, FEATURES)))
+        put("noise", str(check_choice("noise", self.noise, NOISE_KINDS)))
+        put("noise_dim", check_int("noise_dim", self.noise_dim, low=1, high=1024))
+        put("generator", str(check_choice("generator", self.generator, ("classic", "mlp", "linear"))))
+        put("g_activation", str(check_choice("g_activation", self.g_activation, ACTIVATIONS)))
+        put("g_dropout", check_number("g_dropout", self.g_dropout, low=0, high=1, high_open=True))
+        put("discriminator", str(check_choice("discriminator", self.discriminator, ("classic", "mlp"))))
+        put("d_activation", str(check_choice("d_activation", self.d_activation, ACTIVATIONS)))
         for name in ("g_hidden", "d_hidden"):
             value = getattr(self, name)
-            if isinstance(value, int):
-                object.__setattr__(self, name, (value,))
-            elif isinstance(value, list):
-                object.__setattr__(self, name, tuple(value))
-            for i, h in enumerate(getattr(self, name)):
-                check_int(f"{name}[{i}]", h, low=1, high=4096)
-        if isinstance(self.betas, list):
-            object.__setattr__(self, "betas", tuple(self.betas))
-        for name in ("standardise", "lr_decay"):
-            if not isinstance(getattr(self, name), bool):
-                raise TypeError(f"{name} must be True or False; got {getattr(self, name)!r}.")
-        check_number("ema", self.ema, low=0, high=1, high_open=True)
-        check_choice("order", self.order, ("d_first", "g_first"))
-        check_int("d_pretrain", self.d_pretrain, low=0)
-        check_number("gp_weight", self.gp_weight, low=0)
-        check_number("clip", self.clip, low=0, low_open=True)
-        check_int("log_every", self.log_every, low=1)
-        check_int("report_every", self.report_every, low=0)
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                value = (value,)
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                raise TypeError(f"{name} must be a whole number or a list of them (layer widths); got {value!r}.")
+            value = tuple(value)
+            if not value:
+                raise ValueError(f"{name} must list at least one layer width; got an empty list.")
+            put(name, tuple(check_int(f"{name}[{i}]", h, low=1, high=4096) for i, h in enumerate(value)))
+        put("standardise", check_bool("standardise", self.standardise))
+        put("lr_decay", check_bool("lr_decay", self.lr_decay))
+        put("ema", check_number("ema", self.ema, low=0, high=1, high_open=True))
+        put("order", str(check_choice("order", self.order, ("d_first", "g_first"))))
+        put("d_pretrain", check_int("d_pretrain", self.d_pretrain, low=0, high=100_000))
+        put("gp_weight", check_number("gp_weight", self.gp_weight, low=0))
+        put("clip", check_number("clip", self.clip, low=0, low_open=True))
+        put("log_every", check_int("log_every", self.log_every, low=1))
+        put("report_every", check_int("report_every", self.report_every, low=0))
         if self.features != "per_sample" and self.batch_size < 2:
             raise ValueError(f"batch_size must be at least 2 when D judges whole batches (features={self.features!r}); got {self.batch_size}.")
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from scipy import stats
 
-from .validation import check_int, check_number
+from .validation import check_int, check_number, check_seed
 
 __all__ = [
     "Sampler", "Gaussian", "Uniform", "Gamma", "Mixture", "Gaussian2D", "Ring", "Sequences",
@@ -41,7 +41,7 @@ class Sampler:
     dim = 1
 
     def __init__(self, seed=None):
-        self.seed = None if seed is None else check_int("seed", seed, low=0)
+        self.seed = None if seed is None else check_seed("seed", seed)
         self._generator = None if seed is None else torch.Generator().manual_seed(self.seed)
 
     def __call__(self, n, generator=None):
@@ -52,7 +52,7 @@ class Sampler:
 
     def reseed(self, seed):
         """Restart this sampler's own random stream from ``seed``."""
-        self.seed = check_int("seed", seed, low=0)
+        self.seed = check_seed("seed", seed)
         self._generator = torch.Generator().manual_seed(self.seed)
         return self
 

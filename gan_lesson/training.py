@@ -21,29 +21,34 @@ return the result trained so far, with ``result.status`` saying what happened.
 import contextlib
 import copy
 import math
+import os
+import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
 from . import features as _features
+from .interrupts import interrupt_guard, warm_up
 from .losses import _gradient_penalty, loss_functions
 from .metrics import distance as _distance
 from .metrics import moments as _moments
 from .models import Discriminator, Generator, LinearGenerator, MLPDiscriminator, MLPGenerator
 from .recipes import RECIPES, Recipe, recipe_named
 from .samplers import Empirical, Sampler, noise_sampler
-from .validation import check_callable, check_int
+from .validation import check_bool, check_callable, check_int, check_seed
 
 __all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser",
-           "DataGenerator", "DataDiscriminator", "torch_threads"]
+           "DataGenerator", "DataDiscriminator", "torch_threads", "check_spread"]
 
 FORMAT = "gan-lesson/fit-result"
 FORMAT_VERSION = 1
 REFERENCE_SIZE = 2000   # real samples kept to measure the distance during training
 SNAPSHOT_SIZE = 2000    # generated samples kept at each logged epoch (the same size: a fast W1)
+SAMPLE_LIMIT = 2**30    # bytes one call of FitResult.sample may use (a classroom kernel has about 1 GB)
 
 
 @contextlib.contextmanager
@@ -93,12 +98,32 @@ class History:
     def __len__(self):
         return len(self.epoch)
 
+    def append(self, **row):
+        """Add one record: a value for every column, or none at all (columns stay equal in length)."""
+        names = list(self.__dataclass_fields__)
+        missing, unknown = set(names) - set(row), set(row) - set(names)
+        if missing or unknown:
+            raise ValueError(f"a history record needs exactly the columns {', '.join(names)}; "
+                             f"missing {sorted(missing)}, unknown {sorted(unknown)}.")
+        for name in names:
+            getattr(self, name).append(row[name])
+
+    def trim(self):
+        """Cut every column to the shortest one's length (after a record that was cut short)."""
+        n = min(len(v) for v in self.__dict__.values())
+        for v in self.__dict__.values():
+            del v[n:]
+        return self
+
     def as_dict(self):
         return {k: list(v) for k, v in self.__dict__.items()}
 
     @classmethod
     def from_dict(cls, values):
-        return cls(**{k: list(values.get(k, [])) for k in cls.__dataclass_fields__})
+        """A History from ``as_dict()``'s output; a column it lacks is filled with NaN."""
+        n = len(values.get("epoch", []))
+        return cls(**{k: list(values[k]) if k in values else [float("nan")] * n
+                      for k in cls.__dataclass_fields__}).trim()
 
     def last(self):
         """The latest record as a dict (empty before the first)."""
@@ -225,7 +250,14 @@ class FitResult:
     def sample(self, n, seed=None):
         """``n`` generated samples, tensor ``(n, d)`` in the target's units."""
         n = check_int("n", n, low=1)
-        g = None if seed is None else torch.Generator().manual_seed(check_int("seed", seed, low=0))
+        widest = max((self.recipe.noise_dim, self.dim, *self.recipe.g_hidden))
+        need = 4 * n * (2 * widest + self.recipe.noise_dim + self.dim)
+        if need > SAMPLE_LIMIT:
+            most = SAMPLE_LIMIT // (4 * (2 * widest + self.recipe.noise_dim + self.dim))
+            raise ValueError(f"n={n:,} samples would need about {need / 2**30:.1f} GB of memory; at most "
+                             f"{most:,} at once fit in {SAMPLE_LIMIT / 2**30:.0f} GB. Draw fewer (or several "
+                             "batches and combine what you measure).")
+        g = None if seed is None else torch.Generator().manual_seed(check_seed("seed", seed))
         return self.generator(self.noise(n, g))
 
     def distance(self, n=20000, seed=0):
@@ -241,9 +273,24 @@ class FitResult:
         print(_report_line(self.history, self.reference, self.epochs_done, final=True))
 
     def save(self, path):
-        """Save weights, settings and history (tensors, numbers and strings only)."""
+        """Save weights, settings and history (tensors, numbers and strings only) to ``path``.
+
+        An existing file is replaced only if it is itself a saved result: anything else there (a
+        notebook, a data file) is refused rather than overwritten. The file is written whole or
+        not at all (a Ctrl-C or a full disk leaves any earlier file as it was).
+        """
+        path = Path(os.fspath(path)).expanduser()
+        if path.is_dir():
+            raise IsADirectoryError(f"path {str(path)!r} is a folder; give a file name inside it, e.g. "
+                                    f"{str(path / 'run.pt')!r}.")
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist; "
+                                    "create it first or save elsewhere.")
+        if path.exists() and not _is_result(path):
+            raise FileExistsError(f"path {str(path)!r} already holds a file that is not a saved gan-lesson result; "
+                                  "it is left as it is. Choose another file name, or remove that file first.")
         snaps = self.snapshots
-        torch.save({
+        data = {
             "format": FORMAT, "version": FORMAT_VERSION, "recipe": self.recipe.to_dict(),
             "dim": self.dim, "status": self.status, "message": self.message,
             "epochs_done": self.epochs_done, "seconds": self.seconds, "seed": self.seed,
@@ -252,13 +299,37 @@ class FitResult:
             "snapshot_epochs": [e for e, _ in snaps],
             "snapshot_samples": torch.stack([s for _, s in snaps]) if snaps else torch.zeros(0),
             "reference": self.reference,
-        }, path)
+        }
+        part = path.with_name(f".{path.name}.{os.getpid()}.part")
+        try:
+            with interrupt_guard() as guard:
+                torch.save(data, part)
+                os.replace(part, path)
+        except OSError as exc:
+            raise OSError(f"could not save to {str(path)!r}: {exc.strerror or exc}. Save to a file in a folder "
+                          "you can write to.") from None
+        except RuntimeError as exc:       # torch reports a failed write this way
+            raise OSError(f"could not save to {str(path)!r}: {str(exc).splitlines()[0]}. Save to a file in a "
+                          "folder you can write to, with room on the disk.") from None
+        finally:
+            part.unlink(missing_ok=True)
+        if guard.requested:
+            raise KeyboardInterrupt
         return path
 
     def __repr__(self):
         dist = f", distance {self.history.distance[-1]:.3g}" if len(self.history) else ""
         return (f"FitResult({self.recipe.name}, {self.epochs_done}/{self.recipe.epochs} epochs, "
                 f"{self.status}{dist}, {self.seconds:.1f} s)")
+
+
+def _is_result(path):
+    """Whether ``path`` holds a file written by ``FitResult.save``."""
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:
+        return False
+    return isinstance(data, dict) and data.get("format") == FORMAT
 
 
 def load(path):
@@ -281,40 +352,69 @@ def load(path):
         raise ValueError(f"{str(path)!r} is not a gan-lesson result: it was not written by FitResult.save.")
     if data.get("version") != FORMAT_VERSION:
         raise ValueError(f"{str(path)!r} was saved in format version {data.get('version')}; this gan_lesson reads version {FORMAT_VERSION}.")
-    recipe = Recipe.from_dict(data["recipe"])
-    dim = data["dim"]
-    G, D = _build_models(recipe, dim)
-    std = Standardiser(dim)
-    generator = DataGenerator(G, std)
-    discriminator = DataDiscriminator(D, std, recipe.features, probability=recipe.loss in ("non_saturating", "minimax"))
-    generator.load_state_dict(data["generator"])
-    discriminator.load_state_dict(data["discriminator"])
-    snaps = list(zip(data["snapshot_epochs"], data["snapshot_samples"])) if data["snapshot_epochs"] else []
-    return FitResult(generator, discriminator, History.from_dict(data["history"]), snaps, recipe, dim,
-                     data["status"], data["message"], data["epochs_done"], data["seconds"], data["seed"],
-                     reference=data.get("reference"))
+    try:
+        recipe = Recipe.from_dict(data["recipe"])
+        dim = data["dim"]
+        G, D = _build_models(recipe, dim)
+        std = Standardiser(dim)
+        generator = DataGenerator(G, std)
+        discriminator = DataDiscriminator(D, std, recipe.features,
+                                          probability=recipe.loss in ("non_saturating", "minimax"))
+        generator.load_state_dict(data["generator"])
+        discriminator.load_state_dict(data["discriminator"])
+        snaps = list(zip(data["snapshot_epochs"], data["snapshot_samples"])) if data["snapshot_epochs"] else []
+        return FitResult(generator, discriminator, History.from_dict(data["history"]), snaps, recipe, dim,
+                         data["status"], data["message"], data["epochs_done"], data["seconds"], data["seed"],
+                         reference=data.get("reference"))
+    except KeyError as exc:
+        problem = f"the entry {exc.args[0]!r} is missing"
+    except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
+        problem = str(exc).strip().splitlines()[0][:200]
+    raise ValueError(f"{str(path)!r} is a damaged gan-lesson result and cannot be loaded ({problem}). "
+                     "Save the run again, or use another copy of the file.")
 
 
 # --------------------------------------------------------------------------- helpers
 
-def _draw(target, n, generator):
-    """n real samples from ``target`` as float32 ``(n, d)``, with the checks a student needs."""
+def _draw(target, n, generator, dim=None):
+    """n real samples from ``target`` as float32 ``(n, d)``, with the checks a student needs.
+
+    ``dim``: the number of columns the first call returned; a later call that returns another
+    number is a clear error rather than a shape error deep inside a network.
+    """
     if isinstance(target, Sampler):
         x = target(n, generator=generator)
     else:
         x = target(n)
     if isinstance(x, np.ndarray):
-        x = torch.from_numpy(x)
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise TypeError(f"target must return real numbers; target({n}) returned an array of dtype {x.dtype}.")
+        x = torch.from_numpy(np.asarray(x, dtype=np.float32))
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"target must return a tensor or numpy array of shape (n, d); target({n}) returned "
                         f"{type(x).__name__}.")
+    if x.is_complex() or x.dtype == torch.bool:
+        raise TypeError(f"target must return real numbers; target({n}) returned a tensor of dtype {x.dtype}.")
+    x = x.detach()          # samples are data: a graph attached to them (say, from a network) is not
     if x.ndim == 1:
         x = x.unsqueeze(1)
     if x.ndim != 2:
         raise ValueError(f"target must return shape (n, d); target({n}) returned shape {tuple(x.shape)}.")
     if x.shape[0] != n:
         raise ValueError(f"target must return n rows; target({n}) returned {x.shape[0]} rows.")
+    if dim is not None and x.shape[1] != dim:
+        raise ValueError(f"target must return the same number of columns at every call; it returned {dim} "
+                         f"at first and {x.shape[1]} now (target({n}) has shape {tuple(x.shape)}).")
     return x.float()
+
+
+def check_spread(sample):
+    """Refuse real data with no spread at all: a GAN learns a distribution, and a constant has none."""
+    if len(sample) > 1 and bool((sample.double().std(0) == 0).all()):
+        value = sample[0].tolist()
+        value = value[0] if len(value) == 1 else value
+        raise ValueError(f"target returned the same value ({value}) in all {len(sample)} samples: a constant has "
+                         "no distribution to learn. Give a target whose samples vary.")
 
 
 def _as_target(target):
@@ -324,7 +424,41 @@ def _as_target(target):
                           "(or a tensor/array of real samples)")
 
 
-def _build_models(recipe, dim):
+def _build_models(recipe, dim, generator=None):
+    """The recipe's G and D for ``dim``-dimensional data.
+
+    With ``generator`` (a ``torch.Generator``) the weights are drawn from it instead of PyTorch's
+    global random state, exactly as ``nn.Linear`` would draw them after ``torch.manual_seed``,
+    and the classic generator's dropout draws from it too: a run in a background thread then
+    trains the same networks without touching the notebook's random numbers.
+    """
+    if generator is None:
+        return _make_models(recipe, dim)
+    with torch.device("meta"):
+        G, D = _make_models(recipe, dim)
+    G, D = G.to_empty(device="cpu"), D.to_empty(device="cpu")
+    for net in (G, D):
+        for layer in net.modules():
+            if isinstance(layer, nn.Linear):
+                _init_linear(layer, generator)
+            elif any(True for _ in layer.parameters(recurse=False)):
+                raise TypeError(f"cannot initialise {type(layer).__name__} from a private generator")
+    if isinstance(G, Generator):
+        G.dropout_generator = generator
+    return G, D
+
+
+@torch.no_grad()
+def _init_linear(layer, generator):
+    """``nn.Linear.reset_parameters``, drawing from ``generator`` (same numbers for the same state)."""
+    nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+    if layer.bias is not None:
+        fan_in = layer.weight.shape[1]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
+def _make_models(recipe, dim):
     d_in = _features.feature_size(recipe.features, recipe.batch_size, dim)
     critic = recipe.loss not in ("non_saturating", "minimax")
     if recipe.generator == "classic":
@@ -409,31 +543,46 @@ def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=N
     a closing line (the summary, or why the run stopped early; ``result.message`` holds it too);
     ``threads`` is the PyTorch thread count used while training.
     """
+    with interrupt_guard() as guard:     # from the first line: a Ctrl-C never lands half-way
+        return _fit(target, guard, recipe=recipe, epochs=epochs, lr_d=lr_d, lr_g=lr_g, d_steps=d_steps,
+                    g_steps=g_steps, batch_size=batch_size, seed=seed, callback=callback, loss=loss,
+                    features=features, noise=noise, order=order, d_pretrain=d_pretrain, log_every=log_every,
+                    report_every=report_every, progress=progress, threads=threads)
+
+
+def _fit(target, guard, *, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_size, seed, callback, loss,
+         features, noise, order, d_pretrain, log_every, report_every, progress, threads):
     base = recipe_named(recipe)
     overrides = {k: v for k, v in dict(epochs=epochs, lr_d=lr_d, lr_g=lr_g, d_steps=d_steps, g_steps=g_steps,
                                        batch_size=batch_size, loss=loss, features=features, noise=noise,
                                        order=order, d_pretrain=d_pretrain, log_every=log_every,
                                        report_every=report_every).items() if v is not None}
     rec = base.replace(**overrides) if overrides else base
-    seed = check_int("seed", seed, low=0)
+    seed = check_seed("seed", seed)
     if callback is not None:
         check_callable("callback", callback)
-    if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False; got {progress!r}.")
+    progress = check_bool("progress", progress)
     target = _as_target(target)
     threads_n = check_int("threads", threads, low=1)
 
+    warm_up()
+    if threading.current_thread() is not threading.main_thread():
+        # a dashboard's background run: the notebook's own random numbers (and thread count,
+        # which PyTorch keeps per thread) must not notice it, so the run draws from private
+        # generators only, seeded so that it trains exactly what the same call in the notebook would
+        with torch_threads(threads_n):
+            return _train(target, rec, seed, callback, progress, guard, private=True)
     np_state = np.random.get_state()
     try:
         with torch.random.fork_rng(devices=[]), torch_threads(threads_n):
             torch.manual_seed(seed)
             np.random.seed(seed)
-            return _train(target, rec, seed, callback, progress)
+            return _train(target, rec, seed, callback, progress, guard)
     finally:
         np.random.set_state(np_state)
 
 
-def _train(target, rec, seed, callback, progress):
+def _train(target, rec, seed, callback, progress, guard, private=False):
     rng = torch.Generator().manual_seed(seed)
     draw = lambda n: _draw(target, n, rng)  # noqa: E731
 
@@ -443,14 +592,16 @@ def _train(target, rec, seed, callback, progress):
         raise ValueError(f"target returned NaN or infinite values (in the first batch of {rec.batch_size}); "
                          "real samples must be finite numbers.")
     dim = first.shape[1]
+    draw = lambda n: _draw(target, n, rng, dim)  # noqa: E731
     reference = draw(REFERENCE_SIZE)
+    check_spread(torch.cat([first, reference]))
     if rec.standardise:
         std = Standardiser.fitted_to(torch.cat([reference, draw(max(0, 5000 - REFERENCE_SIZE))]))
     else:
         std = Standardiser(dim)
 
     standardise = std if rec.standardise else (lambda x: x)
-    G, D = _build_models(rec, dim)
+    G, D = _build_models(rec, dim, generator=torch.Generator().manual_seed(seed) if private else None)
     d_opt = _optimizer(rec, D.parameters(), rec.lr_d)
     g_opt = _optimizer(rec, G.parameters(), rec.lr_g)
     G_avg = copy.deepcopy(G).requires_grad_(False) if rec.ema > 0 else G
@@ -467,7 +618,6 @@ def _train(target, rec, seed, callback, progress):
     history, snapshots = History(), []
     sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0, "nd": 0, "ng": 0}
     last_grad = [float("nan")]
-    state = {"epoch": 0}
     started = time.perf_counter()
     bar = _Progress(progress, rec.epochs, f"{rec.name} recipe")
     real_std = reference.std(0).clamp_min(1e-12)
@@ -531,26 +681,21 @@ def _train(target, rec, seed, callback, progress):
         samples = std.inverse(G_avg(fixed_noise))
         finite = bool(torch.isfinite(samples).all())
         dist = _distance(samples, reference) if finite else float("inf")
-        history.epoch.append(epoch)
         nd, ng = sums["nd"] or float("nan"), sums["ng"] or float("nan")   # NaN: nothing measured yet
-        history.loss_d.append(sums["loss_d"] / nd)
-        history.loss_g.append(sums["loss_g"] / ng)
-        history.d_real.append(sums["d_real"] / nd)
-        history.d_fake.append(sums["d_fake"] / nd)
-        history.grad_g.append(last_grad[0])
-        history.distance.append(dist)
-        history.spread.append(float((samples.std(0) / real_std).mean()) if finite else float("nan"))
         if dim == 1 and finite:
             m = _moments(samples)
-            vals = (m["mean"], m["std"], m["skew"], m["kurtosis"])
+            moments = (m["mean"], m["std"], m["skew"], m["kurtosis"])
         else:
-            vals = (float("nan"),) * 4
-        for name, v in zip(("fake_mean", "fake_std", "fake_skew", "fake_kurtosis"), vals):
-            getattr(history, name).append(v)
-        history.seconds.append(time.perf_counter() - started)
+            moments = (float("nan"),) * 4
+        snapshots.append((epoch, samples.clone()))     # first: trimmed to the history if cut short
+        history.append(
+            epoch=epoch, loss_d=sums["loss_d"] / nd, loss_g=sums["loss_g"] / ng, d_real=sums["d_real"] / nd,
+            d_fake=sums["d_fake"] / nd, grad_g=last_grad[0], distance=dist,
+            spread=float((samples.std(0) / real_std).mean()) if finite else float("nan"),
+            fake_mean=moments[0], fake_std=moments[1], fake_skew=moments[2], fake_kurtosis=moments[3],
+            seconds=time.perf_counter() - started)
         for k in sums:
             sums[k] = 0 if k in ("nd", "ng") else 0.0
-        snapshots.append((epoch, samples.clone()))
         if rec.report_every and epoch % rec.report_every == 0:
             bar.say(_report_line(history, reference, epoch))
         bar.update(epoch, dist)
@@ -562,19 +707,22 @@ def _train(target, rec, seed, callback, progress):
         return True
 
     status, message = "finished", ""
-    epoch = 0
+    epoch = 0          # the last epoch whose steps all ran
     try:
         for _ in range(rec.d_pretrain):
+            if guard.requested:
+                raise KeyboardInterrupt
             d_step(count=False)
         record(0)
-        for epoch in range(1, rec.epochs + 1):
-            state["epoch"] = epoch
+        for epoch_now in range(1, rec.epochs + 1):
+            if guard.requested:            # a Ctrl-C asked to stop: here every step is complete
+                raise KeyboardInterrupt
             if rec.lr_decay:
-                frac = 1.0 - (epoch - 1) / rec.epochs
+                frac = 1.0 - (epoch_now - 1) / rec.epochs
                 d_opt.param_groups[0]["lr"] = rec.lr_d * frac
                 g_opt.param_groups[0]["lr"] = rec.lr_g * frac
-            logging = (epoch % rec.log_every == 0 or epoch == rec.epochs
-                       or (rec.report_every and epoch % rec.report_every == 0))
+            logging = (epoch_now % rec.log_every == 0 or epoch_now == rec.epochs
+                       or (rec.report_every and epoch_now % rec.report_every == 0))
             if rec.order == "g_first":
                 g_phase(logging)
             for _ in range(rec.d_steps):
@@ -585,28 +733,35 @@ def _train(target, rec, seed, callback, progress):
                 with torch.no_grad():
                     for p_avg, p in avg_pairs:
                         p_avg.lerp_(p, 1.0 - rec.ema)
+            epoch = epoch_now
             if logging and not record(epoch):
                 status = "stopped"
                 message = f"Stopped by the callback at epoch {epoch} of {rec.epochs}; the result holds what was trained so far."
                 break
         else:
-            epoch = rec.epochs
             message = f"Finished {rec.epochs} epochs."
     except KeyboardInterrupt:
         status = "interrupted"
-        epoch = max(state["epoch"] - 1, 0)
-        message = (f"Training interrupted at epoch {state['epoch']} of {rec.epochs}; "
-                   f"the result holds what was trained up to epoch {epoch}.")
+        message = (f"Training interrupted after epoch {epoch} of {rec.epochs}; "
+                   f"the result holds what was trained up to there.")
+        if rec.d_pretrain and not len(history):
+            message = (f"Training interrupted while the discriminator was pre-trained (before epoch 1 of "
+                       f"{rec.epochs}); the result holds the untrained generator.")
     except _Diverged as exc:
         which, value, real = exc.args[0]
         status = "diverged"
-        epoch = max(state["epoch"] - 1, 0)
-        message = _divergence_message(which, value, state["epoch"], rec, real)
+        message = _divergence_message(which, value, epoch + 1, rec, real)
+        if rec.d_pretrain and not len(history):
+            message = message.replace(f"at epoch {epoch + 1}", "while the discriminator was pre-trained")
 
     seconds = time.perf_counter() - started
-    if status in ("interrupted", "diverged") and history.epoch[-1] != epoch:
+    history.trim()                                  # a record cut short by an exception
+    del snapshots[len(history):]
+    if status in ("interrupted", "diverged") and (not len(history) or history.epoch[-1] != epoch):
         with contextlib.suppress(Exception, KeyboardInterrupt):
             record(epoch)   # a last record of the weights being returned
+        history.trim()
+        del snapshots[len(history):]
     disc = DataDiscriminator(D, std, rec.features, probability=bce)
     result = FitResult(DataGenerator(G_avg, std), disc, history, snapshots, rec, dim, status, message,
                        epoch, seconds, seed, reference=reference, target=target)

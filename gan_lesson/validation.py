@@ -7,7 +7,14 @@ accepted, e.g. ``lr_d must be a finite number > 0; got -0.1.``
 import math
 import numbers
 
-__all__ = ["check_number", "check_int", "check_choice", "check_callable", "check_bool"]
+import numpy as np
+
+__all__ = ["check_number", "check_int", "check_seed", "check_choice", "check_callable", "check_bool",
+           "MAX_SEED"]
+
+#: Seeds are whole numbers from 0 to MAX_SEED (what numpy's and PyTorch's generators both take,
+#: with room for the offsets the trainers add to make their other streams).
+MAX_SEED = 2**31 - 1
 
 
 def _show(value):
@@ -16,8 +23,11 @@ def _show(value):
 
 
 def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False):
-    """Return ``value`` as a float if it is a finite real number inside the given bounds."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """Return ``value`` as a plain float if it is a finite real number inside the given bounds
+    (numpy numbers accepted; True/False refused)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number; got {value!r}, which is a yes/no value, not a number.")
+    if not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number; got {_show(value)} of type {type(value).__name__}.")
     value = float(value)
     accepted = "a finite number"
@@ -36,10 +46,21 @@ def check_number(name, value, *, low=None, high=None, low_open=False, high_open=
 
 
 def check_int(name, value, *, low=None, high=None):
-    """Return ``value`` as an int if it is a whole number inside ``[low, high]``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, numbers.Real) and float(value).is_integer():
+    """Return ``value`` as a plain int if it is a whole number inside ``[low, high]``.
+
+    numpy integers and floats with no fractional part (``10.0``, ``np.float64(512)``) are
+    accepted and converted; True/False are refused (``epochs=True`` is a slip, not 1).
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a whole number; got {value!r}, which is a yes/no value, not a number.")
+    if not isinstance(value, numbers.Integral):
+        if isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer():
             value = int(value)
+        elif isinstance(value, numbers.Real) and not math.isfinite(float(value)):
+            raise ValueError(f"{name} must be a whole number; got {_show(value)}, which is not a finite number.")
+        elif isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a whole number; got {_show(value)}, which has a fractional part "
+                            f"(use {math.floor(value)} or {math.ceil(value)}).")
         else:
             raise TypeError(f"{name} must be a whole number; got {_show(value)} of type {type(value).__name__}.")
     value = int(value)
@@ -52,6 +73,11 @@ def check_int(name, value, *, low=None, high=None):
             accepted = f"a whole number from {low} to {high}"
         raise ValueError(f"{name} must be {accepted}; got {value}.")
     return value
+
+
+def check_seed(name, value):
+    """Return ``value`` as a plain int if it is a usable seed: a whole number from 0 to ``MAX_SEED``."""
+    return check_int(name, value, low=0, high=MAX_SEED)
 
 
 def check_choice(name, value, choices):
@@ -69,6 +95,7 @@ def check_callable(name, value, what="a function"):
 
 
 def check_bool(name, value):
-    if not isinstance(value, bool):
+    """Return ``value`` as a plain bool (numpy's ``np.True_`` accepted)."""
+    if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {_show(value)}.")
-    return value
+    return bool(value)

@@ -19,6 +19,7 @@ import time
 
 import ipywidgets as W
 import numpy as np
+import torch
 
 from . import plots, samplers
 from .coach import diagnose
@@ -26,7 +27,7 @@ from .features import FEATURES
 from .losses import LOSSES
 from .metrics import moments
 from .recipes import RECIPES
-from .training import History, fit
+from .training import History, _as_target, fit
 from .validation import check_choice, check_number
 
 __all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds"]
@@ -96,7 +97,12 @@ class Dashboard:
         self.presets = dict(PRESETS if presets is None else presets)
         self.targets = dict(TARGETS if targets is None else targets)
         if target is not None:
-            name = f"custom: {target!r}"[:60]
+            if isinstance(target, (np.ndarray, torch.Tensor)):      # a data set, as fit accepts
+                shape = tuple(target.shape)
+                name = f"custom: your data ({shape[0]} samples{'' if len(shape) < 2 else f', {shape[1]}-D'})"
+            else:
+                name = f"custom: {target!r}"[:60]
+            target = _as_target(target)
             self.targets = {name: (lambda t=target: t), **self.targets}
         self.background = background
         self.redraw_every = check_number("redraw_every", redraw_every, low=0)

@@ -128,7 +128,7 @@ def test_coverage_per_variable_and_the_worst_one(real):
 @pytest.mark.parametrize("kwargs, error, words", [
     (dict(low=5, high=5), ValueError, "high must be greater than low; got low=5, high=5."),
     (dict(bins=0), ValueError, "bins must be a whole number >= 1; got 0."),
-    (dict(bins=2.5), TypeError, "bins must be a whole number; got 2.5 of type float."),
+    (dict(bins=2.5), TypeError, "bins must be a whole number; got 2.5, which has a fractional part (use 2 or 3)."),
     (dict(low="0"), TypeError, "low must be a number; got '0' of type str."),
 ])
 def test_coverage_rejects_bad_arguments(real, kwargs, error, words):

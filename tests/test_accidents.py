@@ -1,0 +1,402 @@
+"""Accidents a student or an instructor really makes: each test reproduces one first.
+
+Ctrl-C at an unlucky moment (a real SIGINT, in a fresh process), numpy numbers from a sweep,
+True where a number belongs, a target with no spread, memory a classroom kernel does not have,
+a dashboard run in the background, damaged or misplaced files.
+"""
+import math
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+import gan_lesson as gl
+from gan_lesson import samplers
+from gan_lesson.batched import MEMORY_LIMIT, estimate_bytes, fit_many, stability_map
+from gan_lesson.training import History
+
+from sigint_harness import run_interrupted
+
+# --------------------------------------------------------------------------- Ctrl-C, for real
+
+CONSISTENT = """
+r = result
+columns = {k: len(v) for k, v in r.history.as_dict().items()}
+out["status"] = r.status
+out["message"] = r.message
+out["equal_columns"] = len(set(columns.values())) == 1
+out["records"] = len(r.history)
+out["snapshots"] = len(r.snapshots)
+out["epochs_done"] = r.epochs_done
+out["last_epoch"] = r.history.epoch[-1] if len(r.history) else None
+out["finite"] = bool(torch.isfinite(r.sample(500, seed=0)).all())
+"""
+
+WORKS_AFTER = """
+import torch, gan_lesson as gl
+again = gl.fit(gl.samplers.Gaussian(4, 1.25), epochs=30, progress=False)
+out["again"] = again.status
+layer = torch.nn.Linear(2, 1)
+for opt in (torch.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9), torch.optim.Adam(layer.parameters())):
+    layer(torch.ones(4, 2)).sum().backward()
+    opt.step()
+out["optimizers"] = "ok"
+"""
+
+
+def assert_consistent(out, at_once=False):
+    assert out["error"] is None, out["error"]
+    assert out["follow_up_error"] is None, out["follow_up_error"]
+    if at_once and out["escaped"]:       # it came before the call began: the cell simply stopped
+        assert out["again"] == "finished" and out["optimizers"] == "ok"
+        return
+    assert not out["escaped"], "a single Ctrl-C escaped the trainer instead of stopping it"
+    assert out["again"] == "finished" and out["optimizers"] == "ok"
+    assert out["status"] in ("interrupted", "finished"), out
+    assert out["equal_columns"], out
+    assert out["records"] == out["snapshots"], out
+    assert out["finite"], out
+    if out["status"] == "interrupted":
+        assert "interrupted" in out["message"]
+        assert out["last_epoch"] == out["epochs_done"], out     # a record of the weights returned
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [0.0, 0.01, 0.05, 0.15, 0.4, 1.0])
+def test_ctrl_c_in_a_fresh_processes_first_fit(after):
+    """The accident: Ctrl-C while the first fit of a kernel builds its optimizers (PyTorch imports
+    hundreds of modules then) left every later optimizer broken ('sympy has no attribute core')."""
+    setup = "import torch\nimport gan_lesson as gl"
+    action = ("result = gl.fit(gl.samplers.Gaussian(4, 1.25), recipe='classic', epochs=60, progress=False)\n"
+              + CONSISTENT)
+    assert_consistent(run_interrupted(setup, action, after, WORKS_AFTER), at_once=after == 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [0.0, 0.05, 0.3, 0.8])
+def test_ctrl_c_while_the_package_is_imported(after):
+    """A Ctrl-C during `import gan_lesson` may stop the import, but never breaks PyTorch."""
+    out = run_interrupted("import torch", "import gan_lesson", after, WORKS_AFTER)
+    assert out["error"] is None, out["error"]
+    assert out["follow_up_error"] is None, out["follow_up_error"]
+    assert out["optimizers"] == "ok" and out["again"] == "finished"
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_many_moments_of_one_process():
+    """Twenty Ctrl-Cs at spread-out moments of twenty runs in one process: each run stops with
+    equal history columns, and the process keeps working."""
+    # the alarm's handler sends the SIGINT: it lands at whatever instruction the run is at
+    action = """
+signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGINT))
+results = []
+for i in range(20):
+    signal.setitimer(signal.ITIMER_REAL, 0.002 + 0.011 * i)
+    r = gl.fit(gl.samplers.Gaussian(4, 1.25), epochs=3000, log_every=7, progress=False, seed=i)
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    lengths = {len(v) for v in r.history.as_dict().values()}
+    results.append((r.status, len(lengths) == 1, len(r.history) == len(r.snapshots),
+                    r.history.epoch[-1] == r.epochs_done))
+out["results"] = results
+"""
+    out = run_interrupted("import torch\nimport gan_lesson as gl\ngl.fit(gl.samplers.Gaussian(), epochs=2, progress=False)",
+                          action, None, WORKS_AFTER)
+    assert out["error"] is None and not out["escaped"], out
+    assert out["follow_up_error"] is None, out["follow_up_error"]
+    statuses = [s for s, *_ in out["results"]]
+    assert statuses == ["interrupted"] * 20, statuses
+    assert all(all(checks) for _, *checks in out["results"]), out["results"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_the_discriminators_head_start():
+    """The accident: Ctrl-C during d_pretrain crashed with IndexError (history still empty)."""
+    action = ("result = gl.fit(gl.samplers.Gaussian(4, 1.25), d_pretrain=100000, epochs=10, progress=False)\n"
+              + CONSISTENT)
+    out = run_interrupted("import torch\nimport gan_lesson as gl", action, 0.8, WORKS_AFTER)
+    assert_consistent(out)
+    assert out["status"] == "interrupted" and out["epochs_done"] == 0
+    assert "pre-trained" in out["message"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_fit_many_returns_what_it_trained():
+    action = """
+result = fit_many(gl.samplers.Gaussian(4, 1.25), seeds=8, epochs=100000, log_every=10, progress=False)
+out["status"] = result.status
+out["message"] = result.message
+out["records"] = len(result.history["epoch"])
+out["rows"] = result.history["distance"].shape[0]
+out["finite"] = bool(np.isfinite(result.distance).all())
+"""
+    out = run_interrupted("import numpy as np, torch\nimport gan_lesson as gl\nfrom gan_lesson.batched import fit_many",
+                          action, 1.5, WORKS_AFTER)
+    assert out["error"] is None and not out["escaped"], out
+    assert out["follow_up_error"] is None, out["follow_up_error"]
+    assert out["status"] == "interrupted" and "interrupted after epoch" in out["message"]
+    assert out["records"] == out["rows"] > 0 and out["finite"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_dashboard_run_in_the_calling_thread():
+    action = """
+from gan_lesson.widgets import Dashboard
+dash = Dashboard(background=False)
+dash.epochs.value = 5000
+dash.train(blocking=True)
+result = dash.result
+""" + CONSISTENT
+    out = run_interrupted("import torch\nimport gan_lesson as gl", action, 2.5, WORKS_AFTER)
+    assert_consistent(out)
+    assert out["status"] == "interrupted"
+
+
+def test_a_keyboard_interrupt_from_inside_the_pretraining_is_an_interrupted_result():
+    calls = []
+
+    def target(n):
+        calls.append(n)
+        if len(calls) == 8:            # a few pre-training steps in
+            raise KeyboardInterrupt
+        return torch.randn(n, 1)
+
+    result = gl.fit(target, d_pretrain=50, epochs=10, progress=False)
+    assert result.status == "interrupted" and result.epochs_done == 0
+    assert len(result.history) == len(result.snapshots) == 1
+    assert torch.isfinite(result.sample(10)).all()
+
+
+def test_nan_during_the_pretraining_is_a_diverged_result():
+    calls = []
+
+    def target(n):
+        calls.append(n)
+        x = torch.randn(n, 1)
+        return x if len(calls) < 8 else x * float("nan")
+
+    result = gl.fit(target, d_pretrain=50, epochs=10, progress=False)
+    assert result.status == "diverged"
+    assert "pre-trained" in result.message and "NaN" in result.message
+    assert len(result.history) == len(result.snapshots) == 1
+
+
+def test_a_record_cut_short_leaves_equal_columns():
+    """The accident: a Ctrl-C between two columns of a record left epochs [0, 20, 40, 39]."""
+    h = History()
+    with pytest.raises(ValueError, match="missing"):
+        h.append(epoch=0, loss_d=1.0)              # a partial record is refused whole
+    assert len(h) == 0 and h.loss_d == []
+    h.epoch.extend([0, 20, 40])
+    h.loss_d.extend([1.0, 1.0])
+    assert len(h.trim().epoch) == 0                # cut to the shortest column
+    ragged = {"epoch": [0, 20, 40], "loss_d": [1.0, 0.9]}
+    assert History.from_dict(ragged).epoch == [0, 20]
+
+
+# --------------------------------------------------------------------------- settings
+
+def test_settings_from_a_numpy_sweep_train_save_and_load(tmp_path):
+    """The accident: np.float64 / np.int64 settings saved fine and could never be loaded."""
+    lr = np.logspace(-4, -2, 3)[1]
+    result = gl.fit(samplers.Gaussian(4, 1.25), lr_d=lr, lr_g=np.float32(2e-3), epochs=np.int64(40),
+                    batch_size=np.int64(256), seed=np.int64(3), progress=False)
+    assert type(result.recipe.lr_d) is float and type(result.recipe.epochs) is int
+    back = gl.load(result.save(tmp_path / "sweep.pt"))
+    assert back.recipe.lr_d == pytest.approx(1e-3) and back.recipe.epochs == 40
+    assert torch.equal(back.sample(50, seed=1), result.sample(50, seed=1))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: gl.fit(samplers.Gaussian(), epochs=True), "epochs must be a whole number; got True"),
+    (lambda: gl.fit(samplers.Gaussian(), batch_size=False), "batch_size must be a whole number; got False"),
+    (lambda: gl.fit(samplers.Gaussian(), lr_d=True), "lr_d must be a number; got True"),
+    (lambda: samplers.Gaussian()(True), "n must be a whole number; got True"),
+    (lambda: gl.fit(samplers.Gaussian(), epochs=10.5), r"epochs must be a whole number; got 10.5.*use 10 or 11"),
+    (lambda: gl.fit(samplers.Gaussian(), seed=2**32), "seed must be a whole number from 0 to 2147483647; got 4294967296"),
+    (lambda: gl.fit(samplers.Gaussian(), seed=2**70), "seed must be a whole number from 0 to 2147483647"),
+    (lambda: fit_many(samplers.Gaussian(), seeds=[0, 2**40]), r"seeds\[1\] must be a whole number from 0"),
+    (lambda: fit_many(samplers.Gaussian(), seeds=[1, 1]), "seeds must all differ"),
+    (lambda: fit_many(samplers.Gaussian(), seeds="abc"), "seeds must be a count"),
+])
+def test_yes_no_values_fractions_and_huge_seeds_are_refused_by_name(call, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()
+
+
+def test_sample_of_true_is_refused():
+    result = gl.fit(samplers.Gaussian(), epochs=20, progress=False)
+    with pytest.raises(TypeError, match="n must be a whole number; got True"):
+        result.sample(True)
+
+
+def test_whole_floats_are_accepted_as_counts():
+    result = gl.fit(samplers.Gaussian(4, 1.25), epochs=20.0, batch_size=512.0, progress=False)
+    assert result.status == "finished" and result.recipe.epochs == 20 and result.recipe.batch_size == 512
+
+
+def test_fit_many_takes_a_count_of_seeds_like_stability_map():
+    many = fit_many(samplers.Gaussian(4, 1.25), seeds=3, epochs=20, progress=False)
+    assert list(many.seeds) == [0, 1, 2] and many.status == "finished"
+
+
+# --------------------------------------------------------------------------- targets
+
+def test_a_target_with_no_spread_is_a_clear_error_everywhere():
+    constant = lambda n: torch.full((n, 1), 3.0)  # noqa: E731
+    for call in (lambda: gl.fit(constant, epochs=10, progress=False),
+                 lambda: fit_many(constant, seeds=2, epochs=10, progress=False),
+                 lambda: gl.fit(torch.full((100, 1), 3.0), epochs=10, progress=False)):
+        with pytest.raises(ValueError, match=r"same value \(3.0\).*constant has no distribution"):
+            call()
+
+
+def test_nan_data_stops_fit_many_with_a_reason():
+    """The accident: NaN data gave 'median distance nan, 0 % fit' and no error."""
+    data = torch.randn(10000, 1)
+    data[::97] = float("nan")
+    with pytest.raises(ValueError, match="NaN or infinit"):
+        fit_many(data, seeds=2, epochs=10, progress=False)
+    calls = []
+
+    def later_nan(n):
+        calls.append(n)
+        x = torch.randn(n, 1)
+        return x * float("nan") if len(calls) > 5 else x
+
+    many = fit_many(later_nan, seeds=2, epochs=50, progress=False)
+    assert many.status == "diverged" and "NaN" in many.message
+
+
+def test_fit_many_marks_gans_whose_weights_blew_up():
+    many = fit_many(samplers.Gaussian(4, 1.25), seeds=4, lr_d=[2e-3, 2e-3, 2e-3, 10.0],
+                    lr_g=[2e-3, 2e-3, 2e-3, 10.0], epochs=60, progress=False)
+    if many.diverged.any():            # the last one's weights may overflow at lr 10
+        assert "diverged" in repr(many)
+        assert not math.isnan(float(repr(many).split("median distance ")[1].split(",")[0]))
+    assert not many.diverged[:3].any()
+
+
+def test_a_target_that_carries_a_graph_or_changes_columns():
+    net = torch.nn.Linear(1, 1)
+    with_graph = lambda n: net(torch.randn(n, 1))  # noqa: E731   (requires grad)
+    assert gl.fit(with_graph, epochs=20, progress=False).status == "finished"
+    calls = []
+
+    def growing(n):
+        calls.append(n)
+        return torch.randn(n, 1 if len(calls) < 3 else 2)
+
+    with pytest.raises(ValueError, match="same number of columns at every call; it returned 1 at first and 2 now"):
+        gl.fit(growing, epochs=20, progress=False)
+
+
+# --------------------------------------------------------------------------- memory
+
+def test_fit_many_refuses_a_run_a_classroom_kernel_cannot_hold():
+    """The accident: fit_many(seeds=range(10000)) grew past 2.4 GB in seconds."""
+    with pytest.raises(ValueError, match=r"10000 GANs at once .* about \d+\.\d GB.*at most about \d+"):
+        fit_many(samplers.Gaussian(), seeds=range(10000), epochs=10, progress=False)
+    assert estimate_bytes(64, gl.RECIPES["modern"]) < MEMORY_LIMIT          # notebook 06's runs fit
+    grid = gl.RECIPES["modern"].replace(batch_size=64)
+    assert estimate_bytes(100, grid, 2) < MEMORY_LIMIT
+
+
+def test_stability_map_is_checked_before_training():
+    with pytest.raises(ValueError, match="GANs at once"):
+        stability_map(samplers.Gaussian(), lr_d=np.logspace(-4, -2, 20), lr_g=np.logspace(-4, -2, 20), seeds=8)
+
+
+def test_sample_refuses_a_billion_rows():
+    result = gl.fit(samplers.Gaussian(), epochs=10, progress=False)
+    with pytest.raises(ValueError, match=r"n=1,000,000,000 samples would need about .* GB"):
+        result.sample(10**9)
+
+
+# --------------------------------------------------------------------------- the dashboard
+
+def test_a_background_run_leaves_the_notebooks_random_numbers_and_threads_alone():
+    """The accident: the run re-seeded and restored PyTorch's global generator from its thread,
+    so the notebook's next random numbers repeated ones drawn before."""
+    from gan_lesson.widgets import Dashboard
+    torch.manual_seed(123)
+    undisturbed = torch.rand(40)
+    threads = torch.get_num_threads()
+
+    dash = Dashboard(background=True)
+    dash.epochs.value = 400
+    torch.manual_seed(123)
+    drawn = [torch.rand(1)]
+    dash.train()
+    seen_threads = []
+    while dash.running and len(drawn) < 30:       # the notebook goes on drawing during the run
+        drawn.append(torch.rand(1))
+        seen_threads.append(torch.get_num_threads())
+        threading.Event().wait(0.01)
+    dash.wait(timeout=120)
+    drawn += [torch.rand(1) for _ in range(40 - len(drawn))]
+    assert torch.equal(torch.cat(drawn), undisturbed)
+    assert torch.get_num_threads() == threads and set(seen_threads) <= {threads}
+    assert dash.result.status == "finished"
+
+    # and it trained exactly what the same call trains in the notebook
+    here = gl.fit(dash._target, progress=False, **dash.settings())
+    assert here.history.distance == dash.result.history.distance
+
+
+def test_a_classic_background_run_is_the_same_run_as_in_the_notebook():
+    """The classic generator's dropout draws from a private generator in a background thread."""
+    box = {}
+    settings = dict(recipe="classic", epochs=30, seed=4, progress=False)
+    thread = threading.Thread(target=lambda: box.update(r=gl.fit(samplers.Gaussian(4, 1.25), **settings)))
+    thread.start()
+    thread.join(120)
+    here = gl.fit(samplers.Gaussian(4, 1.25), **settings)
+    assert box["r"].history.distance == here.history.distance
+
+
+def test_the_dashboard_takes_a_data_set_as_fit_does():
+    from gan_lesson.widgets import Dashboard
+    data = torch.randn(3000, 1) * 2 + 5
+    dash = Dashboard(data, background=False)
+    assert dash.target.value.startswith("custom: your data (3000 samples")
+    dash.epochs.value = 20
+    dash.train(blocking=True)
+    assert dash.result.status == "finished"
+
+
+# --------------------------------------------------------------------------- files
+
+def test_saving_never_overwrites_a_file_that_is_not_a_result(tmp_path):
+    result = gl.fit(samplers.Gaussian(), epochs=20, progress=False)
+    notebook = tmp_path / "my_work.ipynb"
+    notebook.write_text('{"cells": []}')
+    with pytest.raises(FileExistsError, match="my_work.ipynb.*not a saved gan-lesson result"):
+        result.save(notebook)
+    assert notebook.read_text() == '{"cells": []}'
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        result.save(tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        result.save(tmp_path / "missing" / "run.pt")
+    path = result.save(tmp_path / "run.pt")
+    result.save(path)                                  # a result may replace a result
+    assert gl.load(path).epochs_done == 20
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["my_work.ipynb", "run.pt"]   # no leftovers
+
+
+def test_damaged_files_name_the_file_and_the_damage(tmp_path):
+    result = gl.fit(samplers.Gaussian(), epochs=20, progress=False)
+    path = result.save(tmp_path / "run.pt")
+    data = torch.load(path, weights_only=True)
+    del data["generator"]
+    torch.save(data, tmp_path / "no_weights.pt")
+    with pytest.raises(ValueError, match=r"no_weights.pt' is a damaged gan-lesson result .*'generator' is missing"):
+        gl.load(tmp_path / "no_weights.pt")
+    data = torch.load(path, weights_only=True)
+    data["generator"] = {k: v[:1] for k, v in data["generator"].items()}
+    torch.save(data, tmp_path / "wrong_shapes.pt")
+    with pytest.raises(ValueError, match="wrong_shapes.pt' is a damaged gan-lesson result"):
+        gl.load(tmp_path / "wrong_shapes.pt")
+    (tmp_path / "cut.pt").write_bytes(path.read_bytes()[:500])
+    with pytest.raises(ValueError, match="cut.pt' is not a gan-lesson result"):
+        gl.load(tmp_path / "cut.pt")
