@@ -145,12 +145,17 @@ class ManyResult:
 
 
 def _per_model(name, value, m):
-    arr = np.broadcast_to(np.asarray(value, dtype=float), (m,)).copy() if np.ndim(value) == 0 else np.asarray(value, dtype=float)
-    if arr.shape != (m,):
-        raise ValueError(f"{name} must be one number or one per GAN ({m}); got {arr.shape[0]} values.")
-    for v in arr:
-        check_number(name, float(v), low=0, low_open=True, high=10)
-    return arr
+    """``value`` as one float per GAN: a single number for all, or a list of ``m`` numbers."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    items = [value] if np.ndim(value) == 0 else list(np.asarray(value, dtype=object).ravel())
+    if np.ndim(value) > 1:
+        raise ValueError(f"{name} must be one number or a flat list of one per GAN ({m}); got shape {np.shape(value)}.")
+    if len(items) not in (1, m):
+        raise ValueError(f"{name} must be one number or one per GAN ({m}); got {len(items)} values.")
+    rates = [check_number(name if len(items) == 1 else f"{name}[{i}]", v, low=0, low_open=True, high=10)
+             for i, v in enumerate(items)]
+    return np.asarray(rates * m if len(rates) == 1 else rates, dtype=float)
 
 
 def _distances(samples, reference, projections=32):
@@ -389,6 +394,23 @@ def _directions(d):
     return (u / u.norm(dim=0, keepdim=True)).T
 
 
+def _rate_list(name, rates):
+    """The learning rates of one axis of a stability map: a list of numbers (one number: a list of one)."""
+    if isinstance(rates, torch.Tensor):
+        rates = rates.detach().cpu().numpy()
+    if isinstance(rates, numbers.Real) and not isinstance(rates, bool) or np.ndim(rates) == 0 and isinstance(rates, np.ndarray):
+        rates = [rates]
+    if isinstance(rates, (str, bytes)) or not hasattr(rates, "__iter__"):
+        raise TypeError(f"{name} must be a list of learning rates (e.g. [1e-3, 2e-3, 4e-3]); got {_show(rates)}. "
+                        "The arguments are stability_map(target, lr_d, lr_g, ...).")
+    return np.asarray([check_number(f"{name}[{i}]", v, low=0, low_open=True, high=10) for i, v in enumerate(rates)])
+
+
+def _show(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @dataclass
 class StabilityMap:
     """Fraction of seeds that fit the target for each (lr_d, lr_g) pair: ``fraction[i, j]`` is
@@ -413,8 +435,7 @@ def stability_map(target, lr_d, lr_g, *, seeds=8, threshold=0.1, recipe="modern"
     A GAN "fits" when its distance to the target is below ``threshold`` target standard
     deviations. Returns a ``StabilityMap``.
     """
-    lr_d = np.asarray([check_number("lr_d", v, low=0, low_open=True, high=10) for v in lr_d])
-    lr_g = np.asarray([check_number("lr_g", v, low=0, low_open=True, high=10) for v in lr_g])
+    lr_d, lr_g = _rate_list("lr_d", lr_d), _rate_list("lr_g", lr_g)
     seeds = check_int("seeds", seeds, low=1)
     threshold = check_number("threshold", threshold, low=0, low_open=True)
     if len(lr_d) == 0 or len(lr_g) == 0:

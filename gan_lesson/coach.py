@@ -65,7 +65,19 @@ def _scale(reference):
 
 
 def diagnose(history, *, reference=None, samples=None, loss="non_saturating", status=None, window=5):
-    """One ``Diagnosis`` of the run so far (see the module docstring for the rules)."""
+    """One ``Diagnosis`` of the run so far (see the module docstring for the rules).
+
+    ``history``: a ``History`` (``result.history``; a ``FitResult`` is read through its history).
+    """
+    if hasattr(history, "history") and hasattr(history, "recipe"):      # a FitResult: read its own record
+        reference = history.reference if reference is None else reference
+        samples = history.snapshots[-1][1] if samples is None and history.snapshots else samples
+        loss = history.recipe.loss
+        status = history.status if status is None else status
+        history = history.history
+    if not all(hasattr(history, k) for k in ("epoch", "distance", "d_real", "d_fake", "spread", "grad_g")):
+        raise TypeError(f"history must be a History (a run's result.history); got {type(history).__name__}. "
+                        "A dict from History.as_dict() becomes one with History.from_dict(d).")
     if status == "diverged":
         return Diagnosis("diverged", "The run diverged: a loss became NaN or infinite. Lower the learning "
                                      "rates (try 10× smaller) and train again.")

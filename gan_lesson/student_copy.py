@@ -86,6 +86,16 @@ def _tags(cell):
     return tags if isinstance(tags, list) else []
 
 
+KNOWN_TAGS = ("solution", "solution-check", "solution-removed")
+
+
+def _near(tag):
+    """A tag folded for spotting slips: case, separators and a plural dropped."""
+    folded = "".join(ch for ch in tag.lower() if ch.isalnum())
+    folded = folded.replace("solutions", "solution")
+    return folded[:-1] if folded.endswith("s") and folded[:-1] in ("solution", "solutioncheck") else folded
+
+
 def _count_tag(nb, tag):
     return sum(tag in _tags(cell) for cell in nb.get("cells", []))
 
@@ -257,6 +267,17 @@ def make_student_copy(source, destination):
             + ("that notebook (for example with `git checkout -- FILE`, or open it" if len(broken) == 1
                else "these notebooks (for example with `git checkout -- FILE`, or open them")
             + " in a text editor) and run the copy again.")
+
+    # 1b. a solution whose tag is misspelt would reach the students: refuse, naming the cell
+    misspelt = [f"{name} cell {i + 1} (tag {tag!r})" for name, (_, nb) in parsed.items()
+                for i, cell in enumerate(nb.get("cells", [])) for tag in _tags(cell)
+                if isinstance(tag, str) and tag not in KNOWN_TAGS and _near(tag) in ("solution", "solutioncheck")]
+    if misspelt:
+        raise StudentCopyError(
+            f"source {str(source)!r} has cells whose tag looks like 'solution' or 'solution-check' but is not "
+            f"spelt so: {_plural(misspelt)}. Such a cell would be copied to the students with its solution. "
+            "Nothing was written. Correct the tag (JupyterLab: the property inspector, gear icon on the right) "
+            "and run the copy again.")
 
     # what the destination already holds (only read here)
     present = {}

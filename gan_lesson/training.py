@@ -20,6 +20,7 @@ return the result trained so far, with ``result.status`` saying what happened.
 """
 import contextlib
 import copy
+import inspect
 import math
 import os
 import threading
@@ -39,7 +40,7 @@ from .metrics import moments as _moments
 from .models import Discriminator, Generator, LinearGenerator, MLPDiscriminator, MLPGenerator
 from .recipes import RECIPES, Recipe, recipe_named
 from .samplers import Empirical, Sampler, noise_sampler
-from .validation import check_bool, check_callable, check_int, check_seed
+from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed
 
 __all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser",
            "DataGenerator", "DataDiscriminator", "torch_threads", "check_spread"]
@@ -48,6 +49,7 @@ FORMAT = "gan-lesson/fit-result"
 FORMAT_VERSION = 1
 REFERENCE_SIZE = 2000   # real samples kept to measure the distance during training
 SNAPSHOT_SIZE = 2000    # generated samples kept at each logged epoch (the same size: a fast W1)
+F32_MAX = float(torch.finfo(torch.float32).max)
 SAMPLE_LIMIT = 2**30    # bytes one call of FitResult.sample may use (a classroom kernel has about 1 GB)
 
 
@@ -265,6 +267,8 @@ class FitResult:
         if self.target is None:
             raise ValueError("this result has no target attached (it was loaded from a file); "
                              "use gan_lesson.metrics.distance(result.sample(n), real_samples).")
+        n = check_int("n", n, low=2)
+        seed = int(torch.randint(0, MAX_SEED - 1, ())) if seed is None else check_int("seed", seed, low=0, high=MAX_SEED - 1)
         g = torch.Generator().manual_seed(seed + 1)
         return _distance(self.sample(n, seed=seed), _draw(self.target, n, g))
 
@@ -279,7 +283,7 @@ class FitResult:
         notebook, a data file) is refused rather than overwritten. The file is written whole or
         not at all (a Ctrl-C or a full disk leaves any earlier file as it was).
         """
-        path = Path(os.fspath(path)).expanduser()
+        path = _as_path(path, "save")
         if path.is_dir():
             raise IsADirectoryError(f"path {str(path)!r} is a folder; give a file name inside it, e.g. "
                                     f"{str(path / 'run.pt')!r}.")
@@ -323,6 +327,12 @@ class FitResult:
                 f"{self.status}{dist}, {self.seconds:.1f} s)")
 
 
+def _as_path(path, verb):
+    if not isinstance(path, (str, os.PathLike)) or (isinstance(path, str) and not path.strip()):
+        raise TypeError(f"path must be a file name (a string or pathlib.Path) to {verb}; got {_show(path)}.")
+    return Path(os.fspath(path)).expanduser()
+
+
 def _is_result(path):
     """Whether ``path`` holds a file written by ``FitResult.save``."""
     try:
@@ -339,6 +349,16 @@ def load(path):
     ever run. A file that is not a saved result raises ``ValueError``.
     """
     import pickle
+    import zipfile
+    path = _as_path(path, "load")
+    if path.is_dir():
+        raise IsADirectoryError(f"path {str(path)!r} is a folder; give the file written by FitResult.save.")
+    if path.is_file() and not zipfile.is_zipfile(path):
+        head = path.read_bytes()[:64].lstrip()
+        kind = ("a text file" if head[:1] in (b"{", b"[", b"#", b"<") or (head and head.isascii() and head.decode("ascii").isprintable())
+                else "empty" if not head else "some other file")
+        raise ValueError(f"{str(path)!r} is not a gan-lesson result: it is {kind}, not a file written by "
+                         "FitResult.save.")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -346,8 +366,9 @@ def load(path):
     except pickle.UnpicklingError:
         raise ValueError(f"{str(path)!r} is not a gan-lesson result: it holds Python objects other than "
                          "tensors and numbers, and load() refuses to run code from a file.") from None
-    except Exception as exc:  # not a torch file at all (zip error, truncated, text…)
-        raise ValueError(f"{str(path)!r} is not a gan-lesson result (not a file written by FitResult.save): {exc}") from None
+    except Exception:  # a damaged archive (cut short, corrupted)
+        raise ValueError(f"{str(path)!r} is not a gan-lesson result, or it is damaged (cut short?): PyTorch "
+                         "cannot read it. Save the run again, or use another copy of the file.") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"{str(path)!r} is not a gan-lesson result: it was not written by FitResult.save.")
     if data.get("version") != FORMAT_VERSION:
@@ -389,13 +410,16 @@ def _draw(target, n, generator, dim=None):
     if isinstance(x, np.ndarray):
         if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
             raise TypeError(f"target must return real numbers; target({n}) returned an array of dtype {x.dtype}.")
-        x = torch.from_numpy(np.asarray(x, dtype=np.float32))
+        x = torch.from_numpy(x)
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"target must return a tensor or numpy array of shape (n, d); target({n}) returned "
                         f"{type(x).__name__}.")
     if x.is_complex() or x.dtype == torch.bool:
         raise TypeError(f"target must return real numbers; target({n}) returned a tensor of dtype {x.dtype}.")
     x = x.detach()          # samples are data: a graph attached to them (say, from a network) is not
+    if x.dtype == torch.float64 and bool(torch.isfinite(x).all()) and x.abs().max() > F32_MAX:
+        raise ValueError(f"target returned values up to {x.abs().max().item():.3g}, beyond what float32 (the "
+                         f"networks' number type) holds (about ±{F32_MAX:.1e}); rescale the data first.")
     if x.ndim == 1:
         x = x.unsqueeze(1)
     if x.ndim != 2:
@@ -412,16 +436,47 @@ def check_spread(sample):
     """Refuse real data with no spread at all: a GAN learns a distribution, and a constant has none."""
     if len(sample) > 1 and bool((sample.double().std(0) == 0).all()):
         value = sample[0].tolist()
-        value = value[0] if len(value) == 1 else value
+        value = value[0] if len(value) == 1 else (value if len(value) <= 4 else f"a row of {len(value)} numbers")
+        hint = ""
+        if sample.abs().max() >= 1e6:
+            hint = (" At this size float32 (the networks' number type) keeps only about 7 significant digits, so "
+                    "small differences may have been rounded away: subtract the offset (or rescale) first.")
         raise ValueError(f"target returned the same value ({value}) in all {len(sample)} samples: a constant has "
-                         "no distribution to learn. Give a target whose samples vary.")
+                         f"no distribution to learn. Give a target whose samples vary.{hint}")
 
 
 def _as_target(target):
     if isinstance(target, (np.ndarray, torch.Tensor)):
+        if target.ndim == 2 and 1 <= target.shape[0] <= target.shape[1]:
+            rows, cols = target.shape
+            raise ValueError(f"target: a data set has one sample per row, and this one has {rows} row"
+                             f"{'s' if rows != 1 else ''} of {cols} numbers, so it would train a {cols}-D GAN on "
+                             f"{rows} sample{'s' if rows != 1 else ''}. If the samples run along the other axis, "
+                             f"pass data.T (shape ({cols}, {rows})){' or data.reshape(-1, 1)' if rows == 1 else ''}.")
         return Empirical(target)
-    return check_callable("target", target, "a sampler: a function n -> tensor (n, d) of real samples "
-                          "(or a tensor/array of real samples)")
+    check_callable("target", target, "a sampler: a function n -> tensor (n, d) of real samples "
+                   "(or a tensor/array of real samples)")
+    if not isinstance(target, Sampler) and not _accepts(target, 1):
+        raise TypeError(f"target is called as target(n), with the number of samples wanted, and must return them "
+                        f"(a tensor or array (n, d)); {_show(target)} does not take one argument. Write it as "
+                        "`lambda n: ...` or `def target(n): ...`.")
+    return target
+
+
+def _accepts(fn, count):
+    """Whether ``fn`` can be called with ``count`` positional arguments (True when it cannot be told)."""
+    try:
+        inspect.signature(fn).bind(*range(count))
+    except TypeError:
+        return False
+    except ValueError:          # no signature to read (some built-ins): let the call itself tell
+        return True
+    return True
+
+
+def _show(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _build_models(recipe, dim, generator=None):
@@ -497,6 +552,14 @@ def _report_line(history, reference, epoch, final=False):
             f"D(x) {last['d_real']:.2f}  D(G(z)) {last['d_fake']:.2f} | distance {last['distance']:.3f}")
 
 
+def _said_go_on(answer):
+    """A callback's answer read as a yes or no (False, 0, np.False_, tensor(False) all say stop)."""
+    try:
+        return bool(answer)
+    except Exception:
+        raise TypeError(f"callback must return True/None (go on) or False (stop); it returned {_show(answer)}.") from None
+
+
 class _Diverged(Exception):
     pass
 
@@ -561,6 +624,9 @@ def _fit(target, guard, *, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_s
     seed = check_seed("seed", seed)
     if callback is not None:
         check_callable("callback", callback)
+        if not _accepts(callback, 1):
+            raise TypeError(f"callback is called as callback(state), with a TrainingState, and must take one "
+                            f"argument; {_show(callback)} does not. Write it as `def callback(state): ...`.")
     progress = check_bool("progress", progress)
     target = _as_target(target)
     threads_n = check_int("threads", threads, low=1)
@@ -700,9 +766,10 @@ def _train(target, rec, seed, callback, progress, guard, private=False):
             bar.say(_report_line(history, reference, epoch))
         bar.update(epoch, dist)
         if callback is not None:
-            answer = callback(TrainingState(epoch, rec.epochs, history, samples, reference,
-                                            time.perf_counter() - started, rec))
-            if answer is False:
+            # the callback sees a copy: whatever it does to it, the run's own record stays as it was
+            answer = callback(TrainingState(epoch, rec.epochs, History.from_dict(history.as_dict()), samples.clone(),
+                                            reference, time.perf_counter() - started, rec))
+            if answer is not None and not _said_go_on(answer):
                 return False
         return True
 

@@ -400,3 +400,92 @@ def test_damaged_files_name_the_file_and_the_damage(tmp_path):
     (tmp_path / "cut.pt").write_bytes(path.read_bytes()[:500])
     with pytest.raises(ValueError, match="cut.pt' is not a gan-lesson result"):
         gl.load(tmp_path / "cut.pt")
+
+
+# --------------------------------------------------------------------------- a second round of accidents
+
+@pytest.mark.parametrize("data, words", [
+    (np.random.default_rng(0).normal(size=(2, 300)), r"2 rows of 300 numbers.*300-D GAN on 2 samples.*data\.T"),
+    (np.random.default_rng(0).normal(size=(1, 1000)), r"1 row of 1000 numbers.*data\.reshape\(-1, 1\)"),
+])
+def test_a_data_set_the_wrong_way_round_is_refused(data, words):
+    """The accident: data of shape (2, 300) trained a 300-D GAN on 2 rows, without a word."""
+    with pytest.raises(ValueError, match=words):
+        gl.fit(data, epochs=10, progress=False)
+
+
+def test_targets_and_callbacks_that_take_the_wrong_arguments():
+    with pytest.raises(TypeError, match=r"target is called as target\(n\)"):
+        gl.fit(lambda: torch.randn(10, 1), epochs=10, progress=False)
+    with pytest.raises(TypeError, match=r"callback is called as callback\(state\)"):
+        gl.fit(samplers.Gaussian(), callback=lambda: None, epochs=10, progress=False)
+
+
+@pytest.mark.parametrize("answer", [False, 0, np.False_, torch.tensor(False)])
+def test_any_no_from_a_callback_stops_the_run(answer):
+    """The accident: np.False_ or tensor(False) from a callback let the run go on."""
+    result = gl.fit(samplers.Gaussian(), epochs=200, callback=lambda state: answer if state.epoch >= 40 else None,
+                    progress=False)
+    assert result.status == "stopped" and result.epochs_done == 40
+
+
+def test_a_callback_cannot_change_the_runs_own_record():
+    """The accident: a callback that sorted state.history.distance reordered the returned history."""
+    def meddle(state):
+        state.history.distance.sort()
+        state.history.epoch.clear()
+        state.samples.zero_()
+
+    result = gl.fit(samplers.Gaussian(4, 1.25), epochs=100, callback=meddle, progress=False)
+    assert result.history.epoch == list(range(0, 101, 20))
+    assert result.history.distance[0] > result.history.distance[-1]
+    assert result.snapshots[-1][1].std() > 0
+
+
+def test_float32_limits_are_explained():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="7 significant digits"):
+        gl.fit(lambda n: 1e8 + rng.normal(size=(n, 1)), epochs=10, progress=False)
+    with pytest.raises(ValueError, match=r"beyond what float32 .* holds"):
+        gl.fit(lambda n: 1e39 * rng.normal(size=(n, 1)), epochs=10, progress=False)
+
+
+def test_file_names_of_the_wrong_kind(tmp_path):
+    result = gl.fit(samplers.Gaussian(), epochs=20, progress=False)
+    for bad in (None, 123, ""):
+        with pytest.raises(TypeError, match="path must be a file name"):
+            result.save(bad)
+        with pytest.raises(TypeError, match="path must be a file name"):
+            gl.load(bad)
+    notebook = tmp_path / "05.ipynb"
+    notebook.write_text('{"cells": [], "metadata": {}}')
+    with pytest.raises(ValueError, match="it is a text file, not a file written by FitResult.save"):
+        gl.load(notebook)
+    (tmp_path / "empty.pt").write_bytes(b"")
+    with pytest.raises(ValueError, match="it is empty"):
+        gl.load(tmp_path / "empty.pt")
+
+
+def test_distance_takes_seeds_as_sample_does():
+    result = gl.fit(samplers.Gaussian(4, 1.25), epochs=20, progress=False)
+    assert result.distance(n=500, seed=3) == result.distance(n=500, seed=3)
+    assert math.isfinite(result.distance(n=500, seed=None))
+    with pytest.raises(TypeError, match="seed must be a whole number; got 1.5"):
+        result.distance(seed=1.5)
+
+
+def test_fit_many_and_stability_map_name_a_bad_learning_rate():
+    with pytest.raises(TypeError, match="lr_d must be a number; got 'abc'"):
+        fit_many(samplers.Gaussian(), seeds=4, lr_d="abc")
+    with pytest.raises(TypeError, match=r"lr_g must be a list of learning rates.*stability_map\(target, lr_d, lr_g"):
+        stability_map([1e-3], [1e-3], samplers.Gaussian())
+    grid = stability_map(samplers.Gaussian(), lr_d=2e-3, lr_g=[2e-3], seeds=2, epochs=10, progress=False)
+    assert grid.fraction.shape == (1, 1)
+
+
+def test_the_coach_reads_a_result_and_names_a_wrong_argument():
+    result = gl.fit(samplers.Gaussian(4, 1.25), epochs=100, progress=False)
+    assert gl.coach.diagnose(result) == gl.coach.diagnose(result.history, reference=result.reference,
+                                                          samples=result.snapshots[-1][1], status=result.status)
+    with pytest.raises(TypeError, match="history must be a History .* History.from_dict"):
+        gl.coach.diagnose(result.history.as_dict())

@@ -236,3 +236,21 @@ def test_the_real_notebooks(tmp_path, capsys):
     assert code == 2 and snapshot(src) == before and "probably swapped" in err
     code, out, _ = run(capsys, src, dst)
     assert code == 0 and out.count("; unchanged") == len(names)
+
+
+@pytest.mark.parametrize("tag", ["Solution", "solutions", "SOLUTION", "solution_check", "Solution-Check"])
+def test_a_misspelt_solution_tag_is_refused_before_anything_is_written(tmp_path, tag, capsys):
+    """The accident: a solution cell tagged 'Solution' was copied to the students, reported as
+    '0 solution(s) removed; written'."""
+    source, dest = tmp_path / "notebooks", tmp_path / "student"
+    source.mkdir()
+    cells = [{"cell_type": "code", "metadata": {"tags": ["exercise"]}, "source": "def f(): ...",
+              "outputs": [], "execution_count": None, "id": "a"},
+             {"cell_type": "code", "metadata": {"tags": [tag]}, "source": "def f(): return 42",
+              "outputs": [], "execution_count": None, "id": "b"}]
+    (source / "01_x.ipynb").write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                    "nbformat_minor": 5}))
+    code = student_copy.main([str(source), str(dest)])
+    assert code == 2
+    assert f"01_x.ipynb cell 2 (tag {tag!r})" in capsys.readouterr().err
+    assert not dest.exists() or not list(dest.iterdir())
