@@ -25,6 +25,7 @@ def test_initialisation_depends_only_on_the_seed():
     assert torch.equal(a.weights[0][0], b.weights[0][1])
 
 
+@pytest.mark.slow
 def test_many_seeds_fit_the_gaussian():
     many = fit_many(samplers.Gaussian(4, 1.25), seeds=range(8), progress=False)
     assert many.samples.shape == (8, 2000, 1)
@@ -47,6 +48,7 @@ def test_two_dimensional_target():
     assert np.all(many.history["distance"][-1] < many.history["distance"][0])
 
 
+@pytest.mark.slow
 def test_stability_map_shape_and_values():
     grid = stability_map(samplers.Gaussian(), lr_d=[1e-5, 2e-3], lr_g=[1e-5, 2e-3], seeds=2, epochs=400, threshold=0.3,
                          progress=False)

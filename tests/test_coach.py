@@ -37,6 +37,7 @@ def test_the_recordings_cover_every_preset_that_expects_a_diagnosis():
     assert failures == {"d_winning", "g_exploits", "collapsed", "oscillating"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n, p in PRESETS.items() if "expect" in p])
 def test_every_preset_trained_live_gets_its_own_diagnosis(name):
     """The recordings can go stale when the package changes: train each preset now, on a seed

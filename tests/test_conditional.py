@@ -105,6 +105,7 @@ def test_training_leaves_the_global_random_state_and_threads_alone():
     assert torch.equal(state, torch.get_rng_state()) and torch.get_num_threads() == threads
 
 
+@pytest.mark.slow
 def test_a_short_run_draws_the_digit_asked_for(trained):
     assert trained.status == "finished" and trained.epochs == 6
     assert len(trained.history["agreement"]) == 6 and len(trained.snapshots) == 7

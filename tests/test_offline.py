@@ -30,6 +30,7 @@ def test_guard_blocks_outside_connections(tmp_path):
     log.unlink()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not NOTEBOOK.exists(), reason="the images notebook is not there")
 @pytest.mark.skipif(not _can_unshare(), reason="this machine cannot make a network namespace (unshare -rn)")
 def test_images_notebook_runs_with_the_network_off(tmp_path):

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -33,6 +35,7 @@ def test_the_notebook_map_lists_every_notebook_with_its_measured_time():
         assert re.fullmatch(r"\d+ MB( \(largest\))?", cells[4]), f"no measured peak memory in: {row[:60]}"
 
 
+@pytest.mark.slow
 def test_the_student_copy_command_strips_every_solution_of_the_real_notebooks(tmp_path):
     args = shlex.split(command_after("student-copy-command"))
     assert args[:3] == ["python", "-m", "gan_lesson.student_copy"]

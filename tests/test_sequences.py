@@ -193,6 +193,7 @@ def test_score_rejects_bad_arguments(x, kwargs, error, words):
 
 # --------------------------------------------------------------------------- the notebook's recipe
 
+@pytest.mark.slow
 def test_the_notebooks_recipe_writes_valid_and_varied_series():
     """Notebook 08's training, run from its own cells (solutions, then the cells tagged "recipe")
     with the notebook's seed: at least 90 % of fresh series valid, coverage at least 0.9."""

@@ -18,6 +18,7 @@ def modern_run():
     return gl.fit(samplers.Gaussian(4, 1.25), seed=0, progress=False)
 
 
+@pytest.mark.slow
 def test_modern_recipe_fits_the_gaussian(modern_run):
     assert modern_run.status == "finished"
     assert modern_run.epochs_done == 800
@@ -28,6 +29,7 @@ def test_modern_recipe_fits_the_gaussian(modern_run):
     assert abs(x.mean().item() - 4) < 0.1 and abs(x.std().item() - 1.25) < 0.1
 
 
+@pytest.mark.slow
 def test_modern_recipe_fits_a_correlated_2d_target():
     target = samplers.Gaussian2D()
     result = gl.fit(target, seed=0, progress=False)
@@ -38,6 +40,7 @@ def test_modern_recipe_fits_a_correlated_2d_target():
     assert result.distance(n=20_000) < 0.15
 
 
+@pytest.mark.slow
 def test_modern_recipe_fits_a_skewed_bounded_target_with_numpy_output():
     rng = np.random.default_rng(0)
     result = gl.fit(lambda n: rng.exponential(2.0, size=(n, 1)) + 10, seed=0, progress=False)
@@ -45,6 +48,7 @@ def test_modern_recipe_fits_a_skewed_bounded_target_with_numpy_output():
     assert distance(x, rng.exponential(2.0, size=20_000) + 10) < 0.15
 
 
+@pytest.mark.slow
 def test_classic_recipe_moves_the_generator_towards_the_target():
     # the classic settings learn slowly (SGD at 2e-4): over 250 epochs the generated mean climbs
     # from about 0.3 towards 4 and the distance falls steadily
@@ -233,6 +237,7 @@ def test_recipe_replace_rejects_unknown_settings():
         gl.RECIPES["modern"].replace(warp_drive=True)
 
 
+@pytest.mark.slow
 def test_wasserstein_gp_fits_a_1d_target():
     # the one-sided penalty lets the 1-D critic turn its slope around (the two-sided one got stuck)
     result = gl.fit(samplers.Gaussian(4, 1.25), loss="wasserstein_gp", seed=0, progress=False)
