@@ -12,14 +12,22 @@ button stops a run, and fit keeps what it trained).
 
 Headless use: set ``dash.lr_d.value = 1e-3`` (observers fire at once), call
 ``dash.train_button.click()``, then ``dash.wait()``; the result is ``dash.result``.
+
+One dashboard trains at a time: making a new dashboard (re-running its cell, say) or pressing
+Train in another one asks any other dashboard's run to stop, and its status says why;
+``gan_lesson.widgets.stop_all()`` stops every run. Whatever happens to a run (a failure, a
+Ctrl-C), the dashboard gets its Train button back and says what happened.
 """
 import html
 import threading
 import time
+import weakref
+from collections.abc import Mapping
 
 import ipywidgets as W
 import numpy as np
 import torch
+from traitlets import TraitError, validate
 
 from . import plots, samplers
 from .coach import diagnose
@@ -27,10 +35,10 @@ from .features import FEATURES
 from .losses import LOSSES
 from .metrics import moments
 from .recipes import RECIPES
-from .training import History, _as_target, fit
-from .validation import check_choice, check_number
+from .training import REFERENCE_SIZE, History, _as_target, _draw, check_spread, fit
+from .validation import _show, check_bool, check_choice, check_int, check_number
 
-__all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds"]
+__all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds", "stop_all"]
 
 #: Targets offered in the dashboard (name -> a function that makes the sampler).
 TARGETS = {
@@ -73,6 +81,175 @@ PRESETS = {
 }
 
 _SETTINGS = ("lr_d", "lr_g", "epochs", "d_steps", "g_steps", "seed", "loss", "features")
+_PRESET_KEYS = ("recipe", "target", "changes", "expect") + _SETTINGS
+
+#: What the sliders can show (a preset must stay inside these; a slider would silently clip it).
+_RANGES = {"lr_d": (1e-5, 1.0), "lr_g": (1e-5, 1.0), "epochs": (10, 5000), "d_steps": (1, 20),
+           "g_steps": (1, 20), "seed": (0, 99)}
+
+# --------------------------------------------------------------------------- one run at a time
+
+_DASHBOARDS = weakref.WeakSet()     # every dashboard made in this kernel (weakly: a closed one goes away)
+_REGISTRY_LOCK = threading.Lock()
+
+
+def _others_stop(keep, reason):
+    """Ask every dashboard but ``keep`` whose run is going to stop; returns those asked."""
+    with _REGISTRY_LOCK:
+        dashboards = list(_DASHBOARDS)
+    return [d for d in dashboards if d is not keep and d._request_stop(reason)]
+
+
+def stop_all(wait=False):
+    """Ask every dashboard's run to stop (each keeps what it trained); returns how many were asked.
+
+    ``wait=True`` also waits until the runs in background threads have ended.
+    """
+    wait = check_bool("wait", wait)
+    asked = _others_stop(None, "This run was stopped because gan_lesson.widgets.stop_all() was called.")
+    if wait:
+        for d in asked:
+            thread = d._thread
+            if thread is not None and thread is not threading.current_thread():
+                thread.join()
+    return len(asked)
+
+
+# --------------------------------------------------------------------------- checks
+
+class _ChoiceError(TraitError, ValueError):
+    """A selection widget was given a value it does not offer (a TraitError, as ipywidgets
+    raises, and a ValueError, as the rest of the package raises)."""
+
+
+class _NamedChoice:
+    """A selection widget whose refusal names the control and lists what it offers."""
+
+    _param = "value"
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        try:
+            return super()._validate_value(proposal)
+        except TraitError:
+            listed = ", ".join(repr(v) for v in self._options_values)
+            raise _ChoiceError(f"{self._param}.value must be one of {listed}; got {_show(proposal.value)}.") from None
+
+
+class _Dropdown(_NamedChoice, W.Dropdown):
+    pass
+
+
+class _ToggleButtons(_NamedChoice, W.ToggleButtons):
+    pass
+
+
+def _named(widget, name):
+    widget._param = name
+    return widget
+
+
+def _check_sample(target, what="target"):
+    """``REFERENCE_SIZE`` real samples of ``target``, checked as ``fit`` checks them (the same
+    messages); ``what`` names the target in them when it is not the ``target`` argument.
+
+    One draw, from the target's own random numbers, as the dashboard always drew its first figure."""
+    try:
+        sample = _draw(target, REFERENCE_SIZE, None)
+        if sample.shape[1] == 0:
+            raise ValueError(f"target must return at least one column; target({REFERENCE_SIZE}) returned "
+                             f"shape {tuple(sample.shape)}.")
+        if not torch.isfinite(sample).all():
+            raise ValueError(f"target returned NaN or infinite values (in a sample of {REFERENCE_SIZE}); "
+                             "real samples must be finite numbers.")
+        check_spread(sample)
+    except (TypeError, ValueError) as exc:
+        if what == "target":
+            raise
+        raise type(exc)(f"{what}: {exc}") from None
+    return sample
+
+
+def _custom_target(target):
+    """``(name, sampler)`` for the dashboard's ``target`` argument, refused as ``fit`` refuses it."""
+    if isinstance(target, type):
+        raise TypeError(f"target must be a sampler, such as {target.__name__}() (an instance: note the "
+                        f"brackets), or a function n -> tensor (n, d); got the class {target.__name__} itself.")
+    if isinstance(target, (np.ndarray, torch.Tensor)):      # a data set, as fit accepts
+        shape = tuple(target.shape)
+        if len(shape) not in (1, 2) or shape[0] == 0 or (len(shape) == 2 and shape[1] == 0):
+            raise ValueError(f"target as a data set must have shape (rows,) or (rows, dim) with at least one "
+                             f"row and column; got a {type(target).__name__} of shape {shape}.")
+        try:
+            sampler = _as_target(target)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"target: {exc}") from None
+        name = f"custom: your data ({shape[0]} samples{'' if len(shape) < 2 else f', {shape[1]}-D'})"
+        return name, sampler
+    return f"custom: {target!r}"[:60], _as_target(target)
+
+
+def _check_targets(targets):
+    """The ``targets`` argument as a dict of name -> function that makes the target."""
+    if not isinstance(targets, Mapping):
+        raise TypeError("targets must be a dict of name -> function that makes the target (like "
+                        f"gan_lesson.widgets.TARGETS); got {_show(targets)} of type {type(targets).__name__}.")
+    checked = {}
+    for name, make in targets.items():
+        if not isinstance(name, str):
+            raise TypeError(f"targets must be named by strings; got the name {_show(name)}.")
+        if isinstance(make, (samplers.Sampler, np.ndarray, torch.Tensor)):   # the target itself: fine too
+            try:
+                sampler = _as_target(make)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"targets[{name!r}]: {exc}") from None
+            make = (lambda t=sampler: t)
+        elif not callable(make):
+            raise TypeError(f"targets[{name!r}] must be a function that makes the target (e.g. lambda: "
+                            f"gan_lesson.samplers.Gaussian(0, 1)), a sampler or a data set; got {_show(make)}.")
+        checked[name] = make
+    return checked
+
+
+def _check_presets(presets, targets):
+    """Refuse a ``presets`` argument the dashboard could not apply, naming the preset and the setting."""
+    if not isinstance(presets, Mapping):
+        raise TypeError("presets must be a dict of name -> settings (like gan_lesson.widgets.PRESETS); "
+                        f"got {_show(presets)} of type {type(presets).__name__}.")
+    if not presets:
+        raise ValueError("presets must name at least one preset; got an empty dict.")
+    for name, preset in presets.items():
+        if not isinstance(name, str):
+            raise TypeError(f"presets must be named by strings; got the name {_show(name)}.")
+        where = f"presets[{name!r}]"
+        if not isinstance(preset, Mapping):
+            raise TypeError(f"{where} must be a dict of settings such as {{'recipe': 'modern', 'epochs': 400}}; "
+                            f"got {_show(preset)}.")
+        unknown = [k for k in preset if k not in _PRESET_KEYS]
+        if unknown:
+            raise ValueError(f"{where} names unknown setting(s) {', '.join(map(repr, unknown))}; a preset can "
+                             f"name {', '.join(map(repr, _PRESET_KEYS))}.")
+        recipe = check_choice(f"{where}: recipe", preset.get("recipe", "modern"), tuple(RECIPES))
+        if "target" in preset:
+            check_choice(f"{where}: target", preset["target"], tuple(targets))
+        if "loss" in preset:
+            check_choice(f"{where}: loss", preset["loss"], tuple(LOSSES))
+        if "features" in preset:
+            check_choice(f"{where}: features", preset["features"], tuple(FEATURES))
+        for key in ("lr_d", "lr_g"):
+            if key in preset:
+                check_number(f"{where}: {key}", preset[key], low=_RANGES[key][0], high=_RANGES[key][1])
+        for key in ("epochs", "d_steps", "g_steps", "seed"):
+            if key in preset:
+                check_int(f"{where}: {key}", preset[key], low=_RANGES[key][0], high=_RANGES[key][1])
+        changes = preset.get("changes", {})
+        if not isinstance(changes, Mapping):
+            raise TypeError(f"{where}: changes must be a dict of recipe settings such as {{'ema': 0.0}}; "
+                            f"got {_show(changes)}.")
+        try:
+            RECIPES[recipe].replace(**changes)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{where}: changes: {exc}") from None
 
 
 def estimate_seconds(recipe, epochs, d_steps, g_steps, loss="non_saturating"):
@@ -90,48 +267,70 @@ def _fmt_seconds(s):
 class Dashboard:
     """Sliders for the learning rates, epochs, steps, seed, loss and what D sees; a Train button;
     live figures; the final statistics. ``dash.result`` holds the latest ``FitResult`` and
-    ``dash.results`` every run so far."""
+    ``dash.results`` every run so far.
 
-    def __init__(self, target=None, *, preset="modern recipe", background=True, redraw_every=1.5,
+    ``target``: your own target, as ``fit`` takes it (a sampler, a function n -> tensor (n, d), or
+    a data set), checked at once and listed first in the target menu; ``preset``: the preset to
+    start from (default: the first, ``"modern recipe"``); ``background``: train in a thread (True)
+    or in the calling thread; ``redraw_every``: seconds between redraws while training;
+    ``presets``/``targets``: your own menus, in the form of ``PRESETS`` and ``TARGETS``.
+    """
+
+    def __init__(self, target=None, *, preset=None, background=True, redraw_every=1.5,
                  presets=None, targets=None):
-        self.presets = dict(PRESETS if presets is None else presets)
-        self.targets = dict(TARGETS if targets is None else targets)
-        if target is not None:
-            if isinstance(target, (np.ndarray, torch.Tensor)):      # a data set, as fit accepts
-                shape = tuple(target.shape)
-                name = f"custom: your data ({shape[0]} samples{'' if len(shape) < 2 else f', {shape[1]}-D'})"
-            else:
-                name = f"custom: {target!r}"[:60]
-            target = _as_target(target)
-            self.targets = {name: (lambda t=target: t), **self.targets}
-        self.background = background
+        # every argument is checked before anything else happens (a typo stops no other run)
+        self.background = check_bool("background", background)
         self.redraw_every = check_number("redraw_every", redraw_every, low=0)
+        self.targets = _check_targets(TARGETS if targets is None else targets)
+        self._samples = {}          # target name -> a checked sample, drawn once
+        if target is not None:
+            name, target = _custom_target(target)
+            self._samples[name] = _check_sample(target)
+            self.targets = {name: (lambda t=target: t), **self.targets}
+        if not self.targets:
+            raise ValueError("targets must name at least one target (or give target=...); got an empty dict.")
+        if presets is None:     # the built-in presets, less those about a target this dashboard lacks
+            self.presets = {k: p for k, p in PRESETS.items() if p.get("target", None) in (None, *self.targets)}
+        else:
+            self.presets = dict(presets) if isinstance(presets, Mapping) else presets
+        _check_presets(self.presets, self.targets)
+        preset = next(iter(self.presets)) if preset is None else preset   # the first: "modern recipe"
+        check_choice("preset", preset, tuple(self.presets))
+
         self.result, self.results = None, []
         self.frames = 0
         self._thread, self._stop, self._last_draw, self._last_coach = None, False, 0.0, 0.0
+        self._active = False        # a run is going (in a thread or in the calling thread)
+        self._stop_reason = None    # why another dashboard (or stop_all) stopped this one's run
+        self._lock = threading.RLock()
         self.diagnosis = None
         self._target = None
         self._changes = {}
+        _others_stop(self, "This run was stopped because a new dashboard was created "
+                           "(one dashboard trains at a time).")
 
         style = {"description_width": "120px"}
         wide = W.Layout(width="420px")
-        self.preset = W.Dropdown(options=list(self.presets), description="preset", style=style, layout=wide)
-        self.target = W.Dropdown(options=list(self.targets), description="target (real data)", style=style, layout=wide)
-        self.recipe = W.ToggleButtons(options=list(RECIPES), description="recipe", style=style)
+        self.preset = _named(_Dropdown(options=list(self.presets), description="preset", style=style,
+                                       layout=wide), "preset")
+        self.target = _named(_Dropdown(options=list(self.targets), description="target (real data)", style=style,
+                                       layout=wide), "target")
+        self.recipe = _named(_ToggleButtons(options=list(RECIPES), description="recipe", style=style), "recipe")
         self.lr_d = W.FloatLogSlider(value=2e-3, base=10, min=-5, max=0, step=0.1, description="lr of D",
                                      readout_format=".1e", style=style, layout=wide, continuous_update=False)
         self.lr_g = W.FloatLogSlider(value=2e-3, base=10, min=-5, max=0, step=0.1, description="lr of G",
                                      readout_format=".1e", style=style, layout=wide, continuous_update=False)
-        self.epochs = W.IntSlider(value=800, min=10, max=5000, step=10, description="epochs", style=style,
-                                  layout=wide, continuous_update=False)
-        self.d_steps = W.IntSlider(value=1, min=1, max=20, description="D steps / epoch", style=style,
-                                   layout=wide, continuous_update=False)
-        self.g_steps = W.IntSlider(value=1, min=1, max=20, description="G steps / epoch", style=style,
-                                   layout=wide, continuous_update=False)
-        self.seed = W.IntSlider(value=0, min=0, max=99, description="seed", style=style, layout=wide,
-                                continuous_update=False)
-        self.loss = W.Dropdown(options=list(LOSSES), description="loss", style=style, layout=wide)
-        self.features = W.Dropdown(options=list(FEATURES), description="what D sees", style=style, layout=wide)
+        self.epochs = W.IntSlider(value=800, min=_RANGES["epochs"][0], max=_RANGES["epochs"][1], step=10,
+                                  description="epochs", style=style, layout=wide, continuous_update=False)
+        self.d_steps = W.IntSlider(value=1, min=_RANGES["d_steps"][0], max=_RANGES["d_steps"][1],
+                                   description="D steps / epoch", style=style, layout=wide, continuous_update=False)
+        self.g_steps = W.IntSlider(value=1, min=_RANGES["g_steps"][0], max=_RANGES["g_steps"][1],
+                                   description="G steps / epoch", style=style, layout=wide, continuous_update=False)
+        self.seed = W.IntSlider(value=0, min=_RANGES["seed"][0], max=_RANGES["seed"][1], description="seed",
+                                style=style, layout=wide, continuous_update=False)
+        self.loss = _named(_Dropdown(options=list(LOSSES), description="loss", style=style, layout=wide), "loss")
+        self.features = _named(_Dropdown(options=list(FEATURES), description="what D sees", style=style,
+                                         layout=wide), "features")
         self.estimate = W.HTML()
         self.train_button = W.Button(description="Train", button_style="primary", icon="play")
         self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
@@ -153,7 +352,6 @@ class Dashboard:
         self.scrubber.observe(self._on_scrub, names="value")
         self.compare.observe(lambda _: self._on_scrub(None), names="value")
 
-        check_choice("preset", preset, tuple(self.presets))
         self._apply_preset(self.presets[preset])
         self.preset.value = preset
 
@@ -163,6 +361,8 @@ class Dashboard:
         self.widget = W.VBox([W.HBox([left, right]), buttons, self.status, self.coach, self.image,
                               W.HBox([self.scrubber, self.compare]), self.stats])
         self._draw_empty()
+        with _REGISTRY_LOCK:
+            _DASHBOARDS.add(self)
 
     # ------------------------------------------------------------------ settings
     def _apply_preset(self, preset):
@@ -223,74 +423,144 @@ class Dashboard:
 
     # ------------------------------------------------------------------ running
     def train(self, blocking=None):
-        """Start a run with the current settings (in a thread unless ``blocking`` or ``background=False``)."""
-        if self.running:
-            self.status.value = "A run is already going; press <b>Stop</b> first."
-            return
-        self._stop = False
-        self._target = self.targets[self.target.value]()
-        self.train_button.disabled, self.stop_button.disabled = True, False
-        self.scrubber.disabled = self.compare.disabled = True
-        self.progress.max, self.progress.value = self.epochs.value, 0
-        self.progress.bar_style = ""
-        self.status.value = f"Training… ({_fmt_seconds(estimate_seconds(self.recipe.value, self.epochs.value, self.d_steps.value, self.g_steps.value, self.loss.value))})"
-        blocking = (not self.background) if blocking is None else blocking
-        if blocking:
-            self._run()
-        else:
-            self._thread = threading.Thread(target=self._run, daemon=True)
-            self._thread.start()
+        """Start a run with the current settings (in a thread unless ``blocking`` or ``background=False``).
+
+        Any other dashboard's run is asked to stop first (one dashboard trains at a time)."""
+        blocking = (not self.background) if blocking is None else check_bool("blocking", blocking)
+        with self._lock:
+            if self.running:
+                self.status.value = "A run is already going; press <b>Stop</b> first."
+                return
+            self._active = True
+            self._stop, self._stop_reason = False, None
+        try:
+            _others_stop(self, "This run was stopped because another dashboard started training "
+                               "(one dashboard trains at a time).")
+            self.train_button.disabled, self.stop_button.disabled = True, False
+            self.scrubber.disabled = self.compare.disabled = True
+            self.progress.max, self.progress.value = self.epochs.value, 0
+            self.progress.bar_style = ""
+            self.status.value = f"Training… ({_fmt_seconds(estimate_seconds(self.recipe.value, self.epochs.value, self.d_steps.value, self.g_steps.value, self.loss.value))})"
+            if blocking:
+                self._run(reraise=True)
+            else:
+                self._thread = threading.Thread(target=self._run, kwargs={"reraise": False}, daemon=True)
+                self._thread.start()
+        except BaseException as exc:
+            # failed (or interrupted) before the run took over: the run's own ending never came
+            if self._active and not (self._thread is not None and self._thread.is_alive()):
+                self._end(self._failure_html(exc, "Could not start the run"), "danger")
+            raise
 
     @property
     def running(self):
-        return self._thread is not None and self._thread.is_alive()
+        """Whether a run is going (in a background thread, or in the calling thread)."""
+        return self._active or (self._thread is not None and self._thread.is_alive())
 
     def wait(self, timeout=None):
         """Block until a background run ends (for tests and scripts)."""
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
         return self.result
 
     def stop(self):
         """Ask the running training to stop at its next record; it keeps what it trained."""
-        self._stop = True
-        self.status.value = "Stopping…"
+        with self._lock:
+            if not self._active:
+                self.status.value = "Nothing is running."
+                return
+            self._stop = True
+            self.status.value = "Stopping…"
 
-    def _run(self):
+    def _request_stop(self, reason):
+        """Stop this dashboard's run for ``reason`` (another dashboard's doing); False if none is going."""
+        with self._lock:
+            if not self._active:
+                return False
+            if not self._stop:          # a Stop already pressed keeps its own message
+                self._stop, self._stop_reason = True, reason
+                self.status.value = f"Stopping… {html.escape(reason)}"
+            return True
+
+    def _run(self, reraise):
+        """The run itself: whatever happens, it ends with the controls given back (``_end``).
+
+        Errors are reported in the status; a KeyboardInterrupt (or another BaseException) too,
+        and then raised again if ``reraise`` (the calling thread), never in a background thread.
+        """
         started = time.perf_counter()
         self._last_draw = 0.0
+        status, style, error, result = None, "danger", None, None
         try:
+            self._target = self.targets[self.target.value]()
             result = fit(self._target, callback=self._on_progress, progress=False, **self.settings())
-        except (ValueError, TypeError) as exc:
-            self.status.value = f"<span style='color:#b00'>Cannot train with these settings: {html.escape(str(exc))}</span>"
-            self.progress.bar_style = "danger"
-            self._finish()
-            return
+            self.result = result
+            self.results.append(result)
+            status, style = self._show(result, started)
         except Exception as exc:  # keep the dashboard alive and say what happened
-            self.status.value = f"<span style='color:#b00'>Training failed: {html.escape(type(exc).__name__)}: {html.escape(str(exc))}</span>"
-            self.progress.bar_style = "danger"
-            self._finish()
-            return
-        self.result = result
-        self.results.append(result)
+            if result is not None:
+                status = self._failure_html(exc, f"The run ended ({result.status}; kept in <code>.result</code>), "
+                                                 "but showing it failed", escape_what=False)
+            elif isinstance(exc, (ValueError, TypeError)):
+                status = (f"<span style='color:#b00'>Cannot train with these settings: "
+                          f"{html.escape(str(exc))}</span>")
+            else:
+                status = self._failure_html(exc, "Training failed")
+        except KeyboardInterrupt as exc:
+            error, style = exc, "warning"
+            if result is None:
+                status = ("<b>interrupted</b> before the run returned a result (KeyboardInterrupt): this run "
+                          "kept nothing, and <code>.result</code> is unchanged. Press <b>Train</b> to start again.")
+            else:
+                status = (f"<b>interrupted</b> while the result was drawn (KeyboardInterrupt); the run itself "
+                          f"{html.escape(result.status)} and is kept in <code>.result</code>.")
+        except BaseException as exc:
+            error = exc
+            status = self._failure_html(exc, "Training failed")
+        finally:
+            if status is None:        # unreachable: every exception is handled above
+                status = "<span style='color:#b00'>Training ended unexpectedly.</span>"
+            self._end(status, style)
+        if error is not None and reraise:
+            raise error
+
+    def _show(self, result, started):
+        """Draw a finished run's result; returns its status line and the progress bar's colour."""
         if len(result.history) and result.snapshots:
             self._say(diagnose(result.history, reference=result.reference, samples=result.snapshots[-1][1],
                                loss=result.recipe.loss, status=result.status))
         self._draw_result(len(result.snapshots) - 1)
         self.stats.value = self._stats_html(result)
         colour = {"finished": "success", "diverged": "danger"}.get(result.status, "warning")
-        self.progress.bar_style = colour
         took = time.perf_counter() - started
-        self.status.value = (f"<b>{result.status}</b>: {html.escape(result.message)} "
-                             f"(wall time {took:.1f} s, of which training {result.seconds:.1f} s)")
+        status = (f"<b>{result.status}</b>: {html.escape(result.message)} "
+                  f"(wall time {took:.1f} s, of which training {result.seconds:.1f} s)")
+        if result.status == "stopped" and self._stop_reason:
+            status += f"<br><i>{html.escape(self._stop_reason)}</i>"
         if result.snapshots:
             self.scrubber.max = len(result.snapshots) - 1
             self.scrubber.unobserve(self._on_scrub, names="value")
             self.scrubber.value = self.scrubber.max
             self.scrubber.observe(self._on_scrub, names="value")
-            self.scrubber.disabled = False
-        self.compare.disabled = len(self.results) < 2
-        self._finish()
+        return status, colour
+
+    @staticmethod
+    def _failure_html(exc, what, escape_what=True):
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        what = html.escape(what) if escape_what else what
+        return f"<span style='color:#b00'>{what}: {html.escape(text)}</span>"
+
+    def _end(self, status, style):
+        """End a run, however it went: say how, and give the controls back."""
+        with self._lock:
+            self._active = False
+            try:
+                self.progress.bar_style = style
+                self.status.value = status
+                self.scrubber.disabled = not (self.result is not None and self.result.snapshots)
+                self.compare.disabled = len(self.results) < 2
+            finally:
+                self._finish()
 
     def _finish(self):
         self.train_button.disabled, self.stop_button.disabled = False, True
@@ -348,12 +618,14 @@ class Dashboard:
         self.frames += 1
 
     def _draw_empty(self):
-        target = self.targets[self.target.value]()
+        name = self.target.value
+        target = self.targets[name]()
         self._target = target
-        real = target(2000)
-        if not isinstance(real, np.ndarray):
-            real = real.detach().numpy()
-        self._draw(History(), None, real.reshape(len(real), -1), self.epochs.value, "before training: the target")
+        real = self._samples.pop(name, None)
+        if real is None:
+            real = _check_sample(target, f"targets[{name!r}]")
+        self._samples.clear()
+        self._draw(History(), None, real.numpy(), self.epochs.value, "before training: the target")
         self.frames = 0
 
     def _draw_result(self, index):
