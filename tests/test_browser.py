@@ -5,6 +5,12 @@ all cells from the Run menu, checks that the dashboard's sliders and button rend
 displaying widget"), moves a learning-rate slider, presses Train and checks that the figure
 changes. Screenshots go to artifacts/browser/. Skipped where Chromium or Playwright is missing
 (`.ci/run` installs both).
+
+Nothing here sleeps for a fixed time: every step waits for a condition (the server answers, the
+kernel is idle and connected, a cell turns busy, a readout or a figure changes), and gives up
+after a limit written for an idle machine and stretched by ``timing.factor()`` (measured once per
+session). A failed step says what it waited for, what it saw (kernel state in the page and on the
+server, the cells' prompts, page errors), where its screenshot is, and every limit in use.
 """
 import json
 import os
@@ -13,11 +19,14 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+
+from timing import WaitTimeout, measurement, scaled, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "browser"
@@ -26,15 +35,42 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 try:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
+    PlaywrightError = Exception
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package 'chromium')"),
     pytest.mark.skipif(sync_playwright is None, reason="Playwright's Python package is not installed"),
 ]
+
+# Limits in seconds on the idle 2-core development machine (where a whole notebook runs in about
+# 20 s); each is multiplied by the session's time factor before use.
+LIMITS = {
+    "server answers": 90,
+    "server stops": 20,
+    "notebook renders": 180,
+    "kernel idle and connected": 120,
+    "a cell turns busy after Run All": 20,      # per attempt; Run All is tried twice
+    "all cells finish": 420,
+    "slider readout changes": 20,
+    "figure changes after Train": 60,
+    "training run ends": 120,
+    "scrubbed figure appears": 30,
+    "any other page action": 60,                 # Playwright's default: clicks, locators
+    "kernels shut down": 30,
+}
+
+
+def limit(name):
+    return scaled(LIMITS[name])
+
+
+def limits_used():
+    return ", ".join(f"{name} {limit(name):.0f} s" for name in LIMITS)
 
 
 def free_port():
@@ -43,9 +79,39 @@ def free_port():
         return s.getsockname()[1]
 
 
+class Lab:
+    """A running JupyterLab server and its REST API."""
+
+    def __init__(self, url, token, folder, log_path):
+        self.url, self.token, self.folder, self.log_path = url, token, folder, log_path
+
+    def api(self, path, method="GET", timeout=10):
+        request = urllib.request.Request(f"{self.url}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            body = r.read()
+        return json.loads(body) if body else None
+
+    def kernels(self):
+        return self.api("kernels")
+
+    def kernel_of(self, notebook):
+        """The server's record of the kernel of ``notebook`` (execution_state, connections, ...), or None."""
+        for session in self.api("sessions"):
+            if session.get("path") == notebook or session.get("notebook", {}).get("path") == notebook:
+                return session.get("kernel")
+        return None
+
+    def log_tail(self, chars=2000):
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server on loopback serving a copy of the notebooks; yields (url, token, folder)."""
+    """A JupyterLab server on loopback serving a copy of the notebooks."""
+    print(f"\n{measurement()[1]}")                 # measured before anything of ours loads the machine
+    for old in ARTIFACTS.glob("*.png"):              # the screenshots are this run's, none left from an earlier one
+        old.unlink()
     folder = tmp_path_factory.mktemp("lab")
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy(nb, folder / nb.name)
@@ -62,31 +128,39 @@ def lab(tmp_path_factory):
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    log = open(home / "lab.log", "w")
+    log_path = home / "lab.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
          "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
          "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
+    server = Lab(f"http://127.0.0.1:{port}", token, folder, log_path)
+
+    def answers():
+        if proc.poll() is not None:
+            raise RuntimeError(f"JupyterLab exited with code {proc.returncode}:\n{server.log_tail()}")
         try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited: {(home / 'lab.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-    else:
+            return server.api("status", timeout=5) is not None
+        except (OSError, ValueError):
+            return False
+
+    started = time.monotonic()
+    try:
+        wait_until(answers, limit("server answers"), f"JupyterLab answering on {server.url}/api/status")
+    except WaitTimeout as exc:
         proc.kill()
-        raise RuntimeError("JupyterLab did not start within 90 s")
-    yield url, token, folder
+        proc.wait()
+        log.close()
+        raise RuntimeError(f"{exc}\nserver log:\n{server.log_tail()}") from None
+    print(f"JupyterLab answered after {time.monotonic() - started:.1f} s")
+    yield server
     proc.terminate()
     try:
-        proc.wait(timeout=20)
+        proc.wait(timeout=limit("server stops"))
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
     log.close()
 
 
@@ -98,100 +172,226 @@ def browser():
         b.close()
 
 
-def shut_down_kernels(url, token):
-    """Stop every kernel the server runs, so the next notebook does not share the CPU with them."""
-    auth = {"Authorization": f"token {token}"}
-    with urllib.request.urlopen(urllib.request.Request(f"{url}/api/kernels", headers=auth), timeout=10) as r:
-        kernels = json.loads(r.read())
-    for kernel in kernels:
-        request = urllib.request.Request(f"{url}/api/kernels/{kernel['id']}", headers=auth, method="DELETE")
-        urllib.request.urlopen(request, timeout=30).close()
+def shut_down_kernels(lab):
+    """Stop every kernel the server runs, and wait until it lists none, so the next notebook does
+    not share the CPU with them."""
+    for kernel in lab.kernels():
+        try:
+            lab.api(f"kernels/{kernel['id']}", method="DELETE", timeout=limit("kernels shut down"))
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:                      # 404: it was already gone
+                raise
+    wait_until(lambda: not lab.kernels(), limit("kernels shut down"), "every kernel shut down")
 
 
 def shot(page, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
 
 
-def run_all_cells(page, timeout=420):
-    """Run → Run All Cells, then wait until no cell is busy ([*])."""
-    page.locator(".jp-Notebook").first.wait_for(timeout=180_000)
-    page.wait_for_function("() => document.querySelector('.jp-Notebook .jp-Cell') !== null", timeout=60_000)
-    time.sleep(2)   # let the kernel connect
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))",
-        timeout=30_000)
-    page.wait_for_function(
-        "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))",
-        timeout=timeout * 1000, polling=1000)
+PROMPTS = "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim())"
+# the notebook toolbar's kernel indicator: data-status is the kernel status the page knows
+# (idle, busy, starting, connecting, disconnected, unknown, ...)
+PAGE_KERNEL = """() => {
+  const el = document.querySelector('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator');
+  return el ? el.getAttribute('data-status') : null;
+}"""
+DIALOGS = "() => [...document.querySelectorAll('.jp-Dialog')].map(d => d.innerText.slice(0, 200))"
 
 
-def dashboard_check(page, name):
-    """The first dashboard on the page: controls render; a slider move and Train change the figure."""
-    assert page.locator("text=Error displaying widget").count() == 0, "a widget failed to render"
-    train = page.locator(".jupyter-widgets button", has_text="Train").first
-    train.scroll_into_view_if_needed()
-    dash = train.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
-    assert dash.locator(".widget-slider").count() >= 3          # lr of D, lr of G, epochs, ...
-    assert dash.locator(".widget-hslider", has_text="lr of D").count() == 1
-    shot(page, f"{name}-1-dashboard")
+class Session:
+    """One notebook open in the browser: its steps, and what to say when one of them fails."""
 
-    image = dash.locator(".widget-image").first
-    before = image.get_attribute("src")
-    lr_d = dash.locator(".widget-hslider", has_text="lr of D").first
-    readout = lr_d.locator(".widget-readout")
-    old_readout = readout.inner_text()
-    lr_d.locator(".noUi-handle, .ui-slider-handle, [role=slider]").first.focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowLeft")
-    page.wait_for_function("([el, old]) => el.innerText !== old", arg=[readout.element_handle(), old_readout],
-                           timeout=10_000)
-    epochs = dash.locator(".widget-hslider", has_text="epochs").first
-    epochs.locator(".noUi-handle, .ui-slider-handle, [role=slider]").first.focus()
-    page.keyboard.press("Home")                                   # the shortest run
-    time.sleep(1)
-    shot(page, f"{name}-2-slider-moved")
-    train.click()
-    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
-                           arg=[image.element_handle(), before], timeout=60_000)
-    status = dash.locator(".widget-html", has_text="epochs").first
-    dash.locator(".widget-html", has_text="finished").first.wait_for(timeout=120_000)
-    after = image.get_attribute("src")
-    assert after != before
-    shot(page, f"{name}-3-trained")
+    def __init__(self, page, lab, notebook):
+        self.page, self.lab, self.notebook, self.name = page, lab, notebook, notebook[:2]
+        self.page_errors = []
+        page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
 
-    # the scrubber: back to the first stored snapshot, and the figure shows that moment instead
-    scrub = dash.locator(".widget-hslider", has_text="snapshot").first
-    scrub.locator(".noUi-handle, .ui-slider-handle, [role=slider]").first.focus()
-    page.keyboard.press("Home")
-    page.wait_for_function("([el, old]) => el.getAttribute('src') !== old",
-                           arg=[image.element_handle(), after], timeout=30_000)
-    shot(page, f"{name}-4-scrubbed")
-    return readout.inner_text(), old_readout, status
+    def page_kernel(self):
+        return self.page.evaluate(PAGE_KERNEL)
+
+    def server_kernel(self):
+        return self.lab.kernel_of(self.notebook)
+
+    def prompts(self):
+        return self.page.evaluate(PROMPTS)
+
+    def seen(self):
+        """What the page and the server show now, for failure messages (never raises)."""
+        parts = []
+        for label, probe in (("kernel in the page", self.page_kernel),
+                             ("kernel on the server", lambda: {k: v for k, v in (self.server_kernel() or {}).items()
+                                                               if k in ("execution_state", "connections",
+                                                                        "last_activity")} or None),
+                             ("prompts", lambda: self.prompts()[:60]), ("dialogs", lambda: self.page.evaluate(DIALOGS))):
+            try:
+                value = probe()
+            except Exception as exc:  # noqa: BLE001 - a report must not hide the original failure
+                value = f"<could not read: {type(exc).__name__}: {exc}>"
+            parts.append(f"  {label}: {value}")
+        parts.append(f"  page errors: {self.page_errors[-5:] or 'none'}")
+        return "\n".join(parts)
+
+    def fail(self, step, detail):
+        try:
+            where = shot(self.page, f"{self.name}-FAILED-{step.replace(' ', '-')}")
+        except Exception as exc:  # noqa: BLE001
+            where = f"<no screenshot: {exc}>"
+        pytest.fail(f"{self.notebook}: {step}: {detail}\n{self.seen()}\n  screenshot: {where}\n"
+                    f"  {measurement()[1]}\n  limits used: {limits_used()}", pytrace=False)
+
+    def wait_js(self, step, expression, arg=None, polling=250):
+        """Wait until ``expression`` is truthy in the page, for ``LIMITS[step]`` (scaled)."""
+        try:
+            return self.page.wait_for_function(expression, arg=arg, timeout=limit(step) * 1000, polling=polling)
+        except PlaywrightError as exc:
+            problem = f"not reached within {limit(step):.0f} s ({str(exc).splitlines()[0]})"
+        self.fail(step, problem)
+
+    def wait(self, step, condition, what, **kwargs):
+        """Wait until ``condition()`` is truthy, for ``LIMITS[step]`` (scaled)."""
+        try:
+            return wait_until(condition, limit(step), what, **kwargs)
+        except WaitTimeout as exc:
+            problem = str(exc)
+        self.fail(step, problem)
+
+    # ------------------------------------------------------------------ steps
+    def open(self):
+        # a workspace of its own, reset: JupyterLab would otherwise reopen the notebooks of the
+        # earlier tests beside this one
+        self.page.goto(f"{self.lab.url}/lab/workspaces/{self.name}/tree/{self.notebook}?token={self.lab.token}&reset",
+                       wait_until="domcontentloaded")
+        self.wait_js("notebook renders", "() => document.querySelector('.jp-Notebook .jp-CodeCell .jp-InputPrompt') !== null")
+
+    def kernel_ready(self):
+        """True once the page shows the kernel idle and the server has it idle with a connection."""
+        kernel = self.server_kernel()
+        return (self.page_kernel() == "idle" and kernel is not None and kernel.get("execution_state") == "idle"
+                and kernel.get("connections", 0) >= 1)
+
+    def wait_kernel_ready(self):
+        self.wait("kernel idle and connected", self.kernel_ready,
+                  "the kernel idle in the page and on the server, with a connection")
+
+    def click_run_all(self):
+        self.page.get_by_role("menuitem", name="Run", exact=True).click()
+        self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+    def started(self, before):
+        """Run All took: a prompt shows [*] (JupyterLab marks every queued cell at once) or the
+        prompts changed. A busy kernel is no proof: widgets talk to it on their own."""
+        prompts = self.prompts()
+        return any("*" in p for p in prompts) or prompts != before
+
+    def run_all_cells(self):
+        """Run → Run All Cells once the kernel is ready (retried once if no cell turns busy), then
+        wait until no cell is busy and the kernel is idle again."""
+        self.wait_kernel_ready()
+        before = self.prompts()
+        self.click_run_all()
+        try:
+            wait_until(lambda: self.started(before), limit("a cell turns busy after Run All"), "a cell turning busy")
+            started = True
+        except WaitTimeout:
+            started = False
+        if not started:
+            first_shot = shot(self.page, f"{self.name}-run-all-did-not-start")
+            print(f"{self.notebook}: no cell turned busy after Run All; retrying the menu once "
+                  f"(screenshot {first_shot})\n{self.seen()}")
+            self.page.keyboard.press("Escape")          # close a menu left open, if any
+            self.wait_kernel_ready()
+            self.click_run_all()
+            self.wait("a cell turns busy after Run All", lambda: self.started(before),
+                      "a cell turning busy after Run All was chosen twice")
+        self.wait_js("all cells finish",
+                     "() => ![...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+                     ".some(p => p.textContent.includes('*'))", polling=1000)
+        self.wait("all cells finish", lambda: (self.server_kernel() or {}).get("execution_state") == "idle",
+                  "the kernel idle on the server after the last cell")
+
+    def check_no_tracebacks(self):
+        errors = self.page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
+                                   has_text="Traceback")
+        if errors.count():
+            self.fail("cells ran without errors", f"{errors.count()} traceback(s); the first:\n"
+                                                  f"{errors.first.inner_text()[-1500:]}")
+
+    def dashboard_check(self):
+        """The first dashboard on the page: controls render; a slider move and Train change the figure."""
+        page, name = self.page, self.name
+        if page.locator("text=Error displaying widget").count():
+            self.fail("widgets render", "a widget shows 'Error displaying widget'")
+        train = page.locator(".jupyter-widgets button", has_text="Train").first
+        train.scroll_into_view_if_needed()
+        dash = train.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
+        assert dash.locator(".widget-slider").count() >= 3          # lr of D, lr of G, epochs, ...
+        assert dash.locator(".widget-hslider", has_text="lr of D").count() == 1
+        shot(page, f"{name}-1-dashboard")
+
+        image = dash.locator(".widget-image").first
+        before = image.get_attribute("src")
+        lr_d = dash.locator(".widget-hslider", has_text="lr of D").first
+        readout = lr_d.locator(".widget-readout")
+        old_readout = readout.inner_text()
+        lr_d.locator(".noUi-handle, .ui-slider-handle, [role=slider]").first.focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowLeft")
+        self.wait_js("slider readout changes", "([el, old]) => el.innerText !== old",
+                     arg=[readout.element_handle(), old_readout])
+        epochs = dash.locator(".widget-hslider", has_text="epochs").first
+        epochs_readout = epochs.locator(".widget-readout")
+        old_epochs = epochs_readout.inner_text()
+        epochs.locator(".noUi-handle, .ui-slider-handle, [role=slider]").first.focus()
+        page.keyboard.press("Home")                                   # the shortest run
+        self.wait_js("slider readout changes", "([el, old]) => el.innerText !== old",
+                     arg=[epochs_readout.element_handle(), old_epochs])
+        shot(page, f"{name}-2-slider-moved")
+        train.click()
+        self.wait_js("figure changes after Train", "([el, old]) => el.getAttribute('src') !== old",
+                     arg=[image.element_handle(), before])
+        # the status line ends with the wall time once the run is over, however it ended
+        status = dash.locator(".widget-html", has_text="wall time").first
+        try:
+            status.wait_for(timeout=limit("training run ends") * 1000)
+            problem = None
+        except PlaywrightError as exc:
+            problem = f"no status line with 'wall time' within {limit('training run ends'):.0f} s ({str(exc).splitlines()[0]})"
+        if problem:
+            self.fail("training run ends", problem)
+        if "finished" not in status.inner_text():
+            self.fail("training run ends", f"the run did not finish: {status.inner_text()!r}")
+        after = image.get_attribute("src")
+        assert after != before
+        shot(page, f"{name}-3-trained")
+
+        # the scrubber: back to the first stored snapshot, and the figure shows that moment instead
+        scrub = dash.locator(".widget-hslider", has_text="snapshot").first
+        scrub.locator(".noUi-handle, .ui-slider-handle, [role=slider]").first.focus()
+        page.keyboard.press("Home")
+        self.wait_js("scrubbed figure appears", "([el, old]) => el.getAttribute('src') !== old",
+                     arg=[image.element_handle(), after])
+        shot(page, f"{name}-4-scrubbed")
+        return readout.inner_text(), old_readout
 
 
 @pytest.mark.parametrize("notebook", ["05_training_loop.ipynb", "06_when_training_fails.ipynb", "07_gan_in_2d.ipynb"])
 def test_dashboard_in_jupyterlab(lab, browser, notebook):
-    url, token, folder = lab
-    if not (folder / notebook).exists():
+    if not (lab.folder / notebook).exists():
         pytest.skip(f"{notebook} is not in notebooks/")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.set_default_timeout(120_000)          # generous: a shared classroom machine can be slow
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # a workspace of its own, reset: JupyterLab would otherwise reopen the notebooks of the
-    # earlier tests beside this one
+    page.set_default_timeout(limit("any other page action") * 1000)
+    page.set_default_navigation_timeout(limit("notebook renders") * 1000)
+    session = Session(page, lab, notebook)
     try:
-        page.goto(f"{url}/lab/workspaces/{notebook[:2]}/tree/{notebook}?token={token}&reset",
-                  wait_until="domcontentloaded")
-        run_all_cells(page)
-        shot(page, f"{notebook[:2]}-0-ran")
-        assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']",
-                            has_text="Traceback").count() == 0
-        new, old, _ = dashboard_check(page, notebook[:2])
-        assert new != old
+        session.open()
+        session.run_all_cells()
+        shot(page, f"{session.name}-0-ran")
+        session.check_no_tracebacks()
+        new, old = session.dashboard_check()
+        assert new != old, f"the lr of D readout still shows {old!r} after five ArrowLeft presses"
     finally:
         page.close()
-        shut_down_kernels(url, token)
+        shut_down_kernels(lab)
