@@ -136,11 +136,11 @@ class _NamedChoice:
             raise _ChoiceError(f"{self._param}.value must be one of {listed}; got {_show(proposal.value)}.") from None
 
 
-class _Dropdown(_NamedChoice, W.Dropdown):
+class Dropdown(_NamedChoice, W.Dropdown):       # the same name: a saved notebook shows it in the text view
     pass
 
 
-class _ToggleButtons(_NamedChoice, W.ToggleButtons):
+class ToggleButtons(_NamedChoice, W.ToggleButtons):
     pass
 
 
@@ -311,11 +311,11 @@ class Dashboard:
 
         style = {"description_width": "120px"}
         wide = W.Layout(width="420px")
-        self.preset = _named(_Dropdown(options=list(self.presets), description="preset", style=style,
+        self.preset = _named(Dropdown(options=list(self.presets), description="preset", style=style,
                                        layout=wide), "preset")
-        self.target = _named(_Dropdown(options=list(self.targets), description="target (real data)", style=style,
+        self.target = _named(Dropdown(options=list(self.targets), description="target (real data)", style=style,
                                        layout=wide), "target")
-        self.recipe = _named(_ToggleButtons(options=list(RECIPES), description="recipe", style=style), "recipe")
+        self.recipe = _named(ToggleButtons(options=list(RECIPES), description="recipe", style=style), "recipe")
         self.lr_d = W.FloatLogSlider(value=2e-3, base=10, min=-5, max=0, step=0.1, description="lr of D",
                                      readout_format=".1e", style=style, layout=wide, continuous_update=False)
         self.lr_g = W.FloatLogSlider(value=2e-3, base=10, min=-5, max=0, step=0.1, description="lr of G",
@@ -328,8 +328,8 @@ class Dashboard:
                                    description="G steps / epoch", style=style, layout=wide, continuous_update=False)
         self.seed = W.IntSlider(value=0, min=_RANGES["seed"][0], max=_RANGES["seed"][1], description="seed",
                                 style=style, layout=wide, continuous_update=False)
-        self.loss = _named(_Dropdown(options=list(LOSSES), description="loss", style=style, layout=wide), "loss")
-        self.features = _named(_Dropdown(options=list(FEATURES), description="what D sees", style=style,
+        self.loss = _named(Dropdown(options=list(LOSSES), description="loss", style=style, layout=wide), "loss")
+        self.features = _named(Dropdown(options=list(FEATURES), description="what D sees", style=style,
                                          layout=wide), "features")
         self.estimate = W.HTML()
         self.train_button = W.Button(description="Train", button_style="primary", icon="play")
