@@ -20,8 +20,9 @@ import math
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from .validation import check_choice, check_number
+from .validation import _show, check_bool, check_choice, check_number
 
 __all__ = ["LOSSES", "discriminator_loss", "generator_loss_minimax", "generator_loss_non_saturating",
            "least_squares_d_loss", "least_squares_g_loss", "wasserstein_d_loss", "wasserstein_g_loss",
@@ -35,11 +36,21 @@ LOG4 = math.log(4.0)
 
 
 def _scores(name, x, logits):
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(f"{name} must be a float tensor of D's outputs; got {type(x).__name__}.")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a float tensor of D's outputs; got {type(x).__name__} {_show(x)} "
+                        f"(make one with torch.tensor({_show(x)}, dtype=torch.float32)).")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a float tensor of D's outputs; got a tensor of dtype {x.dtype} — "
+                        f"use {name}.float().")
     if x.numel() == 0:
         raise ValueError(f"{name} must hold at least one value; got an empty tensor.")
-    if not logits and x.numel() and (x.detach().min() < 0 or x.detach().max() > 1):
+    values = x.detach()
+    if torch.isnan(values).any():
+        raise ValueError(f"{name} contains NaN ({int(torch.isnan(values).sum())} of {values.numel()} values); "
+                         "a loss of NaN means nothing. D produced it: training has diverged, or its input held NaN.")
+    if torch.isinf(values).any():
+        raise ValueError(f"{name} contains infinite values; D's outputs must be finite numbers.")
+    if not logits and (values.min() < 0 or values.max() > 1):
         raise ValueError(
             f"{name} must be probabilities in [0, 1] (D's sigmoid output); got values from "
             f"{x.detach().min().item():.3g} to {x.detach().max().item():.3g}. "
@@ -70,21 +81,25 @@ def _g_non_saturating(d_fake, logits):
 
 def discriminator_loss(d_real, d_fake, *, logits=False):
     """L_D = −mean log D(x) − mean log(1 − D(G(z))): BCE with real → 1 and fake → 0."""
+    logits = check_bool("logits", logits)
     return _d_bce(_scores("d_real", d_real, logits), _scores("d_fake", d_fake, logits), logits)
 
 
 def generator_loss_minimax(d_fake, *, logits=False):
     """L_G = mean log(1 − D(G(z))) (minimised by G); saturates when D(G(z)) ≈ 0."""
+    logits = check_bool("logits", logits)
     return _g_minimax(_scores("d_fake", d_fake, logits), logits)
 
 
 def generator_loss_non_saturating(d_fake, *, logits=False):
     """L_G = −mean log D(G(z)): BCE of the fakes against the label 'real' (1)."""
+    logits = check_bool("logits", logits)
     return _g_non_saturating(_scores("d_fake", d_fake, logits), logits)
 
 
 def value_function(d_real, d_fake, *, logits=False):
     """V(D, G) = mean log D(x) + mean log(1 − D(G(z))); −log 4 at the global optimum."""
+    logits = check_bool("logits", logits)
     return -discriminator_loss(d_real, d_fake, logits=logits)
 
 
@@ -140,17 +155,64 @@ def gradient_penalty(critic, real, fake, *, weight=10.0, one_sided=True, generat
     if not callable(critic):
         raise TypeError(f"critic must be callable (a module or function); got {type(critic).__name__}.")
     weight = check_number("weight", weight, low=0)
-    if not isinstance(one_sided, bool):
-        raise TypeError(f"one_sided must be True or False; got {one_sided!r}.")
+    one_sided = check_bool("one_sided", one_sided)
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator or None; got {_show(generator)}.")
+    _samples("real", real)
+    _samples("fake", fake)
     if real.shape != fake.shape:
         raise ValueError(f"real and fake must have the same shape; got {tuple(real.shape)} and {tuple(fake.shape)}.")
-    return _gradient_penalty(critic, real, fake.detach(), weight, generator, one_sided)
+    if real.dtype != fake.dtype:
+        raise TypeError(f"real and fake must have the same dtype; got {real.dtype} and {fake.dtype} — "
+                        "use .float() on both.")
+    weights = next(critic.parameters(), None) if isinstance(critic, nn.Module) else None
+    if weights is not None and weights.is_floating_point() and weights.dtype != real.dtype:
+        fix = "real.float() and fake.float()" if weights.dtype == torch.float32 else f"real.to({weights.dtype})"
+        raise TypeError(f"real and fake are {real.dtype} but the critic's weights are {weights.dtype} — use {fix}.")
+    first = critic[0] if isinstance(critic, nn.Sequential) and len(critic) else critic
+    if isinstance(first, nn.Linear) and first.in_features != real.shape[1]:
+        raise ValueError(f"real and fake have {real.shape[1]} column(s) but the critic takes rows of "
+                         f"{first.in_features} (its first layer is {first}); "
+                         f"give samples of shape (n, {first.in_features}).")
+    if not torch.is_grad_enabled():
+        raise RuntimeError("gradient_penalty needs gradients, but it was called inside torch.no_grad(); "
+                           "call it where the critic's loss is computed.")
+    return _gradient_penalty(critic, real, fake.detach(), weight, generator, one_sided, checked=True)
 
 
-def _gradient_penalty(critic, real, fake, weight, generator=None, one_sided=True):
+def _samples(name, x):
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a float tensor of samples, shape (n, d); got {type(x).__name__} {_show(x)}.")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a float tensor of samples, shape (n, d); got dtype {x.dtype} — "
+                        f"use {name}.float().")
+    if x.dim() != 2 or len(x) == 0:
+        hint = f" — use {name}.unsqueeze(1) for 1-D data" if x.dim() == 1 else ""
+        raise ValueError(f"{name} must be a float tensor of samples, shape (n, d) with n >= 1; "
+                         f"got shape {tuple(x.shape)}{hint}.")
+
+
+def _gradient_penalty(critic, real, fake, weight, generator=None, one_sided=True, checked=False):
     t = torch.rand(real.shape[0], 1, generator=generator)
     mixed = (t * real + (1 - t) * fake).requires_grad_(True)
-    grad, = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    if not checked:                                     # the training loop: no checks
+        grad, = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
+    else:
+        try:
+            scores = critic(mixed)
+        except RuntimeError as exc:
+            first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"the critic could not score samples of shape {tuple(mixed.shape)} and dtype "
+                             f"{mixed.dtype} (rows between real and fake); does it take rows of {mixed.shape[1]} "
+                             f"numbers of that dtype? PyTorch said: {first}") from None
+        if not isinstance(scores, torch.Tensor) or not scores.is_floating_point():
+            raise TypeError(f"critic must return a float tensor of scores; got {_show(scores)}.")
+        grad = None
+        if scores.requires_grad:
+            grad, = torch.autograd.grad(scores.sum(), mixed, create_graph=True, allow_unused=True)
+        if grad is None:
+            raise ValueError("the critic's output does not depend on its input, so it has no slope to penalise: "
+                             "critic(x) must compute its scores from x (is it returning a constant?).")
     excess = grad.flatten(1).norm(dim=1) - 1
     return weight * (torch.relu(excess) if one_sided else excess).pow(2).mean()
 
@@ -158,6 +220,8 @@ def _gradient_penalty(critic, real, fake, weight, generator=None, one_sided=True
 @torch.no_grad()
 def clip_weights(model, clip=0.01):
     """Clamp every parameter of ``model`` to [−clip, clip] (the original WGAN constraint)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module (the critic); got {type(model).__name__} {_show(model)}.")
     clip = check_number("clip", clip, low=0, low_open=True)
     for p in model.parameters():
         p.clamp_(-clip, clip)

@@ -11,25 +11,72 @@ Loss values are not metrics (their trend matters, not their value); these are:
 * ``mean_cov_error``: for 2-D Gaussians, how far the sample mean and covariance are from the truth.
 * ``mode_coverage``: for mixtures such as the ring, how many modes a sample captures.
 
-All accept tensors or arrays of shape ``(n,)`` or ``(n, d)``.
+All accept tensors or arrays of real numbers, of shape ``(n,)`` or ``(n, d)``. Tables of pairwise
+distances (``precision_recall``, ``mode_coverage``) are computed a block of rows at a time, so
+memory stays bounded however large ``n`` is; a call that would need more than ``MEMORY_LIMIT``
+(1 GB) at once is refused with the numbers.
 """
+import numbers
+
 import numpy as np
 import torch
 from scipy import stats
 
-from .validation import check_int, check_number
+from .validation import _show, check_int, check_number, check_seed
 
 __all__ = ["wasserstein_1d", "sliced_wasserstein", "distance", "ks_statistic", "moments",
            "mean_cov_error", "mode_coverage", "precision_recall"]
 
 
-def _as_array(name, x, dim=None):
+#: Bytes one call may use for its temporary arrays (a classroom kernel has about 1 GB in all).
+MEMORY_LIMIT = 2**30
+#: Bytes one block of pairwise distances may use; larger tables are computed block by block.
+_BLOCK_BYTES = 64 * 2**20
+
+_TEXT_KINDS = {"U": "text", "S": "text", "M": "dates", "m": "time spans", "V": "raw records"}
+
+
+def _real_numbers(name, x, accepted="numbers in a tensor or array"):
+    """``x`` as a float64 numpy array of any shape, refusing complex values, text and non-numbers.
+
+    Shared by the metrics and the samplers: every message names ``name``, repeats the value and
+    says what is ``accepted``.
+    """
+    original = x
     if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
+        if x.is_complex():
+            raise TypeError(f"{name} must be real numbers; got a complex tensor ({x.dtype}). "
+                            "Take .real or .abs() first if that is what you mean.")
+        x = x.detach().cpu()
+        if x.is_floating_point() and x.dtype not in (torch.float16, torch.float32, torch.float64):
+            x = x.double()                  # bfloat16 and friends have no numpy twin
+        x = x.numpy()
     try:
-        x = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be numbers in a tensor or array; got {type(x).__name__}.") from None
+        x = np.asarray(x)
+    except (TypeError, ValueError):         # ragged nested lists
+        raise TypeError(f"{name} must be {accepted}; got {_show(original)}, whose rows do not all have "
+                        "the same length.") from None
+    kind = x.dtype.kind
+    if kind == "c":
+        example = x.ravel()[np.flatnonzero(x.ravel().imag != 0)[:1]]
+        shown = f" such as {example[0]}" if len(example) else ""
+        raise TypeError(f"{name} must be real numbers; got complex values{shown}. "
+                        "Take .real or abs() first if that is what you mean.")
+    if kind in "biuf":
+        return x.astype(float, copy=False)
+    if kind == "O":
+        flat = x.ravel()
+        if any(isinstance(v, (complex, np.complexfloating)) for v in flat):
+            raise TypeError(f"{name} must be real numbers; got {_show(original)}, which holds complex values.")
+        if len(flat) and all(isinstance(v, numbers.Real) for v in flat):
+            return x.astype(float)
+    what = _TEXT_KINDS.get(kind)
+    shown = f"{what} {_show(original)}" if what else f"{_show(original)} of type {type(original).__name__}"
+    raise TypeError(f"{name} must be {accepted}; got {shown}.")
+
+
+def _as_array(name, x, dim=None):
+    x = _real_numbers(name, x, "numbers in a tensor or array of shape (n,) or (n, d)")
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2 or len(x) == 0:
@@ -39,6 +86,25 @@ def _as_array(name, x, dim=None):
     if not np.isfinite(x).all():
         raise ValueError(f"{name} contains NaN or infinite values; a distance needs finite samples.")
     return x
+
+
+def _one_column(name, x, function):
+    if x.shape[1] != 1:
+        raise ValueError(f"{name} must be 1-D for {function}; got {x.shape[1]} columns.")
+    return x[:, 0]
+
+
+def _distance_blocks(x, y):
+    """Yield ``(start, dist)``: the Euclidean distances from rows ``x[start:start + len(dist)]`` to
+    every row of ``y``, a block of rows at a time so that memory stays bounded.
+
+    Each entry is computed exactly as ``np.linalg.norm(x[:, None] - y[None], axis=2)`` would
+    compute it, so the blocks together equal the full table.
+    """
+    per_row = 8 * len(y) * (3 * x.shape[1] + 2)    # differences, the two temporaries of norm, distances
+    rows = max(1, _BLOCK_BYTES // per_row)
+    for start in range(0, len(x), rows):
+        yield start, np.linalg.norm(x[start:start + rows, None, :] - y[None, :, :], axis=2)
 
 
 def wasserstein_1d(samples, reference):
@@ -55,12 +121,33 @@ def sliced_wasserstein(samples, reference, projections=64, seed=0):
     a = _as_array("samples", samples)
     b = _as_array("reference", reference, a.shape[1])
     projections = check_int("projections", projections, low=1)
-    directions = np.random.default_rng(seed).normal(size=(projections, a.shape[1]))
+    seed = check_seed("seed", seed)
+    d, rows = a.shape[1], len(a) + len(b)
+    per_projection = 8 * 3 * rows       # projected samples, their sorted copies and the gaps (float64)
+    need = 8 * projections * d + per_projection
+    if need > MEMORY_LIMIT:
+        most = max(0, (MEMORY_LIMIT - per_projection) // (8 * d))
+        raise ValueError(f"projections={projections:,} on {len(a):,} and {len(b):,} rows of {d} numbers would need "
+                         f"at least {need / 2**30:.1f} GB of memory; the limit is {MEMORY_LIMIT / 2**30:.0f} GB "
+                         f"(at most {most:,} projections with these rows). Use fewer projections (64 is plenty) "
+                         "or fewer rows.")
+    directions = np.random.default_rng(seed).normal(size=(projections, d))
     directions /= np.linalg.norm(directions, axis=1, keepdims=True)
-    pa, pb = a @ directions.T, b @ directions.T
-    if len(pa) == len(pb):   # equal sizes: W1 is the mean gap between sorted values, all directions at once
-        return float(np.abs(np.sort(pa, axis=0) - np.sort(pb, axis=0)).mean())
-    return float(np.mean([stats.wasserstein_distance(pa[:, k], pb[:, k]) for k in range(projections)]))
+    block = (MEMORY_LIMIT - 8 * projections * d) // per_projection     # projections at once
+    if block >= projections:
+        pa, pb = a @ directions.T, b @ directions.T
+        if len(pa) == len(pb):   # equal sizes: W1 is the mean gap between sorted values, all directions at once
+            return float(np.abs(np.sort(pa, axis=0) - np.sort(pb, axis=0)).mean())
+        return float(np.mean([stats.wasserstein_distance(pa[:, k], pb[:, k]) for k in range(projections)]))
+    # too many for memory at once: the same computation, a block of directions at a time
+    total, per_direction = 0.0, []
+    for start in range(0, projections, block):
+        pa, pb = a @ directions[start:start + block].T, b @ directions[start:start + block].T
+        if len(pa) == len(pb):
+            total += float(np.abs(np.sort(pa, axis=0) - np.sort(pb, axis=0)).sum())
+        else:
+            per_direction += [stats.wasserstein_distance(pa[:, k], pb[:, k]) for k in range(pa.shape[1])]
+    return total / (len(a) * projections) if len(a) == len(b) else float(np.mean(per_direction))
 
 
 def distance(samples, reference):
@@ -74,18 +161,15 @@ def ks_statistic(samples, target):
 
     ``target``: a sampler with a ``cdf`` (exact test), or a second sample (two-sample test).
     """
-    a = _as_array("samples", samples)[:, 0]
+    a = _one_column("samples", _as_array("samples", samples), "ks_statistic")
     if hasattr(target, "cdf"):
         return float(stats.kstest(a, target.cdf).statistic)
-    return float(stats.ks_2samp(a, _as_array("target", target)[:, 0]).statistic)
+    return float(stats.ks_2samp(a, _one_column("target", _as_array("target", target), "ks_statistic")).statistic)
 
 
 def moments(samples):
     """``{'mean', 'std', 'skew', 'kurtosis'}`` of a 1-D sample (std with ddof=0, excess kurtosis)."""
-    a = _as_array("samples", samples)
-    if a.shape[1] != 1:
-        raise ValueError(f"samples must be 1-D for moments; got {a.shape[1]} columns.")
-    a = a[:, 0]
+    a = _one_column("samples", _as_array("samples", samples), "moments")
     mean, std = a.mean(), a.std()
     if len(a) < 2 or std == 0:
         return {"mean": float(mean), "std": 0.0, "skew": 0.0, "kurtosis": 0.0}
@@ -98,10 +182,17 @@ def mean_cov_error(samples, mean, cov):
     """``(‖sample mean − mean‖, ‖sample covariance − cov‖_F)`` for d-dimensional samples."""
     a = _as_array("samples", samples)
     d = a.shape[1]
-    mean = _as_array("mean", np.reshape(np.asarray(mean, dtype=float), (1, -1)), d)[0]
-    cov = np.asarray(cov.detach().numpy() if isinstance(cov, torch.Tensor) else cov, dtype=float)
+    accepted = f"{d} numbers (one per column of samples)"
+    mean = _real_numbers("mean", mean, accepted)
+    if mean.size != d:
+        raise ValueError(f"mean must be {accepted}; got {mean.size} number(s), shape {mean.shape}.")
+    mean = _as_array("mean", mean.reshape(1, -1), d)[0]
+    accepted = f"a ({d}, {d}) matrix of numbers"
+    cov = _real_numbers("cov", cov, accepted)
     if cov.shape != (d, d):
-        raise ValueError(f"cov must have shape ({d}, {d}); got {cov.shape}.")
+        raise ValueError(f"cov must be {accepted}; got shape {cov.shape}.")
+    if not np.isfinite(cov).all():
+        raise ValueError(f"cov must be {accepted}, all finite; it contains NaN or infinite values.")
     if len(a) < 2:
         raise ValueError(f"samples must hold at least 2 rows to estimate a covariance; got {len(a)}.")
     return (float(np.linalg.norm(a.mean(0) - mean)), float(np.linalg.norm(np.cov(a.T).reshape(d, d) - cov)))
@@ -118,9 +209,12 @@ def mode_coverage(samples, centres, std, threshold=3.0):
     c = _as_array("centres", centres, a.shape[1])
     std = check_number("std", std, low=0, low_open=True)
     threshold = check_number("threshold", threshold, low=0, low_open=True)
-    dist = np.linalg.norm(a[:, None, :] - c[None, :, :], axis=2)
-    nearest = dist.argmin(1)
-    good = dist[np.arange(len(a)), nearest] <= threshold * std
+    nearest = np.empty(len(a), dtype=np.intp)
+    good = np.empty(len(a), dtype=bool)
+    for start, dist in _distance_blocks(a, c):
+        stop = start + len(dist)
+        nearest[start:stop] = dist.argmin(1)
+        good[start:stop] = dist[np.arange(len(dist)), nearest[start:stop]] <= threshold * std
     return {"high_quality": float(good.mean()), "modes": int(len(np.unique(nearest[good]))), "of": len(c)}
 
 
@@ -135,17 +229,27 @@ def precision_recall(samples, reference, k=5, n=500, seed=0):
     a = _as_array("samples", samples)
     b = _as_array("reference", reference, a.shape[1])
     k = check_int("k", k, low=1)
+    n = check_int("n", n, low=1)
+    seed = check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     a = a[rng.choice(len(a), min(n, len(a)), replace=False)]
     b = b[rng.choice(len(b), min(n, len(b)), replace=False)]
     if min(len(a), len(b)) <= k:
         raise ValueError(f"samples and reference need more than k={k} rows each; got {len(a)} and {len(b)}.")
 
+    # The distance tables are n × n; they are computed a block of rows at a time, so memory stays
+    # bounded (about _BLOCK_BYTES) however large n is, and each block is dropped once used.
     def radii(x):
-        dist = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=2)
-        return np.sort(dist, axis=1)[:, k]          # column 0 is the point itself
+        r = np.empty(len(x))
+        for start, dist in _distance_blocks(x, x):
+            r[start:start + len(dist)] = np.partition(dist, k, axis=1)[:, k]   # column 0: the point itself
+        return r
 
-    cross = np.linalg.norm(a[:, None, :] - b[None, :, :], axis=2)    # (fake, real)
-    precision = float((cross <= radii(b)[None, :]).any(axis=1).mean())
-    recall = float((cross <= radii(a)[:, None]).any(axis=0).mean())
-    return {"precision": precision, "recall": recall}
+    radius_a, radius_b = radii(a), radii(b)
+    realistic = np.empty(len(a), dtype=bool)      # fake i lies in some real ball
+    covered = np.zeros(len(b), dtype=bool)        # real j lies in some fake ball
+    for start, cross in _distance_blocks(a, b):   # (fake, real)
+        stop = start + len(cross)
+        realistic[start:stop] = (cross <= radius_b[None, :]).any(axis=1)
+        covered |= (cross <= radius_a[start:stop, None]).any(axis=0)
+    return {"precision": float(realistic.mean()), "recall": float(covered.mean())}

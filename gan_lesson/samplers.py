@@ -12,12 +12,14 @@ Real data (targets): ``Gaussian`` (the series' N(4, 1.25)), ``Uniform``, ``Gamma
 Noise: ``uniform_noise`` and ``normal_noise``.
 """
 import math
+import numbers
 
 import numpy as np
 import torch
 from scipy import stats
 
-from .validation import check_int, check_number, check_seed
+from .metrics import _real_numbers
+from .validation import _show, check_int, check_number, check_seed
 
 __all__ = [
     "Sampler", "Gaussian", "Uniform", "Gamma", "Mixture", "Gaussian2D", "Ring", "Sequences",
@@ -25,6 +27,55 @@ __all__ = [
 ]
 
 NOISE_KINDS = ("uniform", "normal")
+
+#: Bytes one draw may use (a classroom kernel has about 1 GB in all).
+SAMPLE_LIMIT = 2**30
+
+
+def _check_memory(n, dim, bytes_per_value):
+    """Refuse, with the numbers, a draw of ``n`` rows of ``dim`` values that would need more than
+    ``SAMPLE_LIMIT`` (the float32 result and the temporaries made on the way)."""
+    need = n * dim * bytes_per_value
+    if need > SAMPLE_LIMIT:
+        most = SAMPLE_LIMIT // (dim * bytes_per_value)
+        raise ValueError(f"n={n:,} rows of {dim} number(s) would need about {need / 2**30:.1f} GB of memory; at most "
+                         f"{most:,} at once fit in {SAMPLE_LIMIT / 2**30:.0f} GB. Draw fewer (or several batches "
+                         "and combine what you measure).")
+
+
+def _is_scalar(x):
+    """A single real number: a Python or numpy number, or a 0-d array or tensor."""
+    if isinstance(x, (numbers.Real, np.generic)):
+        return True
+    return isinstance(x, (np.ndarray, torch.Tensor)) and x.ndim == 0
+
+
+def _scalar(name, x, **bounds):
+    """``check_number`` that also takes a 0-d array or tensor (``torch.tensor(.5)``)."""
+    if isinstance(x, (np.ndarray, torch.Tensor)) and x.ndim == 0:
+        if (x.is_complex() if isinstance(x, torch.Tensor) else np.iscomplexobj(x)):
+            raise TypeError(f"{name} must be a real number; got {_show(x)}, which is complex.")
+        x = x.item()
+    return check_number(name, x, **bounds)
+
+
+def _numbers_list(name, values, what, **bounds):
+    """A list, tuple, array or tensor of numbers as a list of plain floats (each checked)."""
+    if _is_scalar(values) or isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a list of {what}, e.g. {name}=[{_show(values)}]; got {_show(values)}.")
+    if isinstance(values, (np.ndarray, torch.Tensor)) and values.ndim != 1:
+        raise ValueError(f"{name} must be a flat list of {what}; got an array of shape {tuple(values.shape)}.")
+    try:
+        values = list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be a list of {what}; got {_show(values)} of type "
+                        f"{type(values).__name__}.") from None
+    return [_scalar(f"{name}[{i}]", v, **bounds) for i, v in enumerate(values)]
+
+
+def _points(name, x):
+    """Where to evaluate a pdf, cdf or ppf: numbers of any shape, as a float64 array."""
+    return _real_numbers(name, x, "numbers (a number, list, array or tensor)")
 
 
 def _fmt(x):
@@ -39,6 +90,7 @@ class Sampler:
     """Base class: ``sampler(n)`` -> tensor ``(n, dim)``; subclasses define ``_draw``."""
 
     dim = 1
+    _bytes_per_value = 16    # the float32 result and the temporaries of _draw, per value drawn
 
     def __init__(self, seed=None):
         self.seed = None if seed is None else check_seed("seed", seed)
@@ -46,6 +98,8 @@ class Sampler:
 
     def __call__(self, n, generator=None):
         n = check_int("n", n, low=1)
+        if n * self.dim * self._bytes_per_value > SAMPLE_LIMIT:
+            _check_memory(n, self.dim, self._bytes_per_value)
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator or None; got {type(generator).__name__}.")
         return self._draw(n, generator if generator is not None else self._generator)
@@ -72,14 +126,14 @@ class _OneDimensional(Sampler):
 
     def pdf(self, x):
         """Density at the points ``x`` (numpy array, any shape)."""
-        return self._dist.pdf(np.asarray(x, dtype=float))
+        return self._dist.pdf(_points("x", x))
 
     def cdf(self, x):
-        return self._dist.cdf(np.asarray(x, dtype=float))
+        return self._dist.cdf(_points("x", x))
 
     def ppf(self, u):
         """Inverse CDF F⁻¹(u): the perfect generator for uniform noise u in (0, 1)."""
-        return self._dist.ppf(np.asarray(u, dtype=float))
+        return self._dist.ppf(_points("u", u))
 
     @property
     def mean(self):
@@ -131,6 +185,8 @@ class Uniform(_OneDimensional):
 class Gamma(_OneDimensional):
     """A skewed target: ``loc`` + Gamma(shape, scale). Skew is 2/√shape."""
 
+    _bytes_per_value = 24    # float64 draws in numpy, then the float32 tensor
+
     def __init__(self, shape=2.0, scale=1.0, loc=0.0, seed=None):
         super().__init__(seed)
         self.shape = check_number("shape", shape, low=0, low_open=True)
@@ -152,19 +208,21 @@ class Gamma(_OneDimensional):
 class Mixture(_OneDimensional):
     """A mixture of 1-D Gaussians: several bumps (for mode collapse)."""
 
+    _bytes_per_value = 32    # int64 bump indices, the gathered means and stds, the noise, the result
+
     def __init__(self, means=(-2.0, 2.0), stds=0.5, weights=None, seed=None):
         super().__init__(seed)
-        means = [check_number(f"means[{i}]", m) for i, m in enumerate(means)]
+        means = _numbers_list("means", means, "centres")
         if not means:
             raise ValueError("means must list at least one centre; got an empty list.")
-        if isinstance(stds, (int, float)):
-            stds = [stds] * len(means)
-        stds = [check_number(f"stds[{i}]", s, low=0, low_open=True) for i, s in enumerate(stds)]
+        if _is_scalar(stds):        # one spread for every bump: 0.5, np.float32(.5), torch.tensor(.5)
+            stds = [_scalar("stds", stds, low=0, low_open=True)] * len(means)
+        stds = _numbers_list("stds", stds, "standard deviations (or one number for all)", low=0, low_open=True)
         if len(stds) != len(means):
             raise ValueError(f"stds must have one entry per mean ({len(means)}); got {len(stds)}.")
         if weights is None:
             weights = [1.0] * len(means)
-        weights = [check_number(f"weights[{i}]", w, low=0) for i, w in enumerate(weights)]
+        weights = _numbers_list("weights", weights, "weights, one per mean", low=0)
         if len(weights) != len(means) or sum(weights) <= 0:
             raise ValueError(f"weights must be {len(means)} non-negative numbers with a positive sum; got {weights}.")
         total = sum(weights)
@@ -179,11 +237,11 @@ class Mixture(_OneDimensional):
         return (self._m[k] + self._s[k] * torch.randn(n, generator=generator)).unsqueeze(1)
 
     def pdf(self, x):
-        x = np.asarray(x, dtype=float)
+        x = _points("x", x)
         return sum(w * stats.norm.pdf(x, m, s) for m, s, w in zip(self.means, self.stds, self.weights))
 
     def cdf(self, x):
-        x = np.asarray(x, dtype=float)
+        x = _points("x", x)
         return sum(w * stats.norm.cdf(x, m, s) for m, s, w in zip(self.means, self.stds, self.weights))
 
     def ppf(self, u):
@@ -213,13 +271,8 @@ class Gaussian2D(Sampler):
 
     def __init__(self, A=((1.0, 2.0), (-0.1, 0.5)), b=(1.0, 2.0), seed=None):
         super().__init__(seed)
-        A = torch.as_tensor(A, dtype=torch.float32)
-        b = torch.as_tensor(b, dtype=torch.float32)
-        if A.shape != (2, 2) or not torch.isfinite(A).all():
-            raise ValueError(f"A must be a finite 2×2 matrix; got shape {tuple(A.shape)}.")
-        if b.shape != (2,) or not torch.isfinite(b).all():
-            raise ValueError(f"b must be 2 finite numbers; got shape {tuple(b.shape)}.")
-        self.A, self.b = A, b
+        self.A = _fixed_numbers("A", A, (2, 2), "a finite 2×2 matrix of numbers")
+        self.b = _fixed_numbers("b", b, (2,), "2 finite numbers")
 
     def _draw(self, n, generator):
         return torch.randn(n, 2, generator=generator) @ self.A + self.b
@@ -236,10 +289,21 @@ class Gaussian2D(Sampler):
         return {"A": self.A.tolist(), "b": self.b.tolist()}
 
 
+def _fixed_numbers(name, value, shape, accepted):
+    """``value`` as a float32 tensor of exactly ``shape``, all finite."""
+    array = _real_numbers(name, value, accepted)
+    if array.shape != shape:
+        raise ValueError(f"{name} must be {accepted}; got {_show(value)}, of shape {array.shape}.")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} must be {accepted}; got {_show(value)}, which is not all finite.")
+    return torch.as_tensor(array, dtype=torch.float32)
+
+
 class Ring(Sampler):
     """``modes`` Gaussian bumps (each std ``std``) evenly spaced on a circle of ``radius``."""
 
     dim = 2
+    _bytes_per_value = 24    # int64 mode indices, the gathered centres, the noise, the result
 
     def __init__(self, modes=8, radius=2.0, std=0.05, seed=None):
         super().__init__(seed)
@@ -278,12 +342,33 @@ class Sequences(Sampler):
         return {"low": self.low, "high": self.high}
 
 
+def _table(name, data):
+    """A data set as a float32 tensor, converted exactly as ``torch.as_tensor(np.asarray(data),
+    dtype=torch.float32)`` would, with a clear message for what is not a table of numbers."""
+    accepted = "a table of numbers (rows, dim)"
+    if isinstance(data, torch.Tensor):
+        if data.is_complex():
+            raise TypeError(f"{name} must be real numbers; got a complex tensor ({data.dtype}). "
+                            "Take .real or .abs() first if that is what you mean.")
+        return data.detach().cpu().to(torch.float32)
+    if data is None or isinstance(data, (str, bytes, numbers.Number)):
+        raise TypeError(f"{name} must be {accepted}; got {_show(data)}.")
+    try:
+        array = np.asarray(data)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be {accepted}; got {_show(data)}, whose rows do not all have "
+                         "the same length.") from None
+    if array.dtype.kind in "biuf":
+        return torch.as_tensor(array, dtype=torch.float32)
+    return torch.as_tensor(_real_numbers(name, data, accepted), dtype=torch.float32)
+
+
 class Empirical(Sampler):
     """Rows drawn (with replacement) from a data set you already hold, shape ``(rows, dim)``."""
 
     def __init__(self, data, seed=None):
         super().__init__(seed)
-        data = torch.as_tensor(np.asarray(data), dtype=torch.float32)
+        data = _table("data", data)
         if data.ndim == 1:
             data = data.unsqueeze(1)
         if data.ndim != 2 or len(data) == 0:
@@ -304,6 +389,7 @@ def uniform_noise(n, dim=1, generator=None):
     """Noise uniform on [0, 1): tensor ``(n, dim)`` (the classic generator's input)."""
     n = check_int("n", n, low=1)
     dim = check_int("dim", dim, low=1)
+    _check_memory(n, dim, 4)
     return torch.rand(n, dim, generator=generator)
 
 
@@ -311,6 +397,7 @@ def normal_noise(n, dim=1, generator=None):
     """Standard normal noise N(0, I): tensor ``(n, dim)`` (the modern generator's input)."""
     n = check_int("n", n, low=1)
     dim = check_int("dim", dim, low=1)
+    _check_memory(n, dim, 4)
     return torch.randn(n, dim, generator=generator)
 
 
