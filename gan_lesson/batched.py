@@ -30,7 +30,7 @@ from .recipes import RECIPES, recipe_named
 from .samplers import Sampler
 from .interrupts import interrupt_guard
 from .training import Standardiser, _as_target, _draw, check_spread, torch_threads
-from .validation import check_bool, check_int, check_number, check_seed
+from .validation import check_bool, check_int, check_number, check_seed, short_repr as _show
 
 __all__ = ["fit_many", "stability_map", "estimate_bytes", "ManyResult", "StabilityMap", "StackedMLP"]
 
@@ -404,11 +404,6 @@ def _rate_list(name, rates):
         raise TypeError(f"{name} must be a list of learning rates (e.g. [1e-3, 2e-3, 4e-3]); got {_show(rates)}. "
                         "The arguments are stability_map(target, lr_d, lr_g, ...).")
     return np.asarray([check_number(f"{name}[{i}]", v, low=0, low_open=True, high=10) for i, v in enumerate(rates)])
-
-
-def _show(value):
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass

@@ -40,7 +40,7 @@ from .metrics import moments as _moments
 from .models import Discriminator, Generator, LinearGenerator, MLPDiscriminator, MLPGenerator
 from .recipes import RECIPES, Recipe, recipe_named
 from .samplers import Empirical, Sampler, noise_sampler
-from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed
+from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed, short_repr as _show
 
 __all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser",
            "DataGenerator", "DataDiscriminator", "torch_threads", "check_spread"]
@@ -472,11 +472,6 @@ def _accepts(fn, count):
     except ValueError:          # no signature to read (some built-ins): let the call itself tell
         return True
     return True
-
-
-def _show(value):
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _build_models(recipe, dim, generator=None):

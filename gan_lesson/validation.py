@@ -9,7 +9,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["check_number", "check_int", "check_seed", "check_choice", "check_callable", "check_bool",
+__all__ = ["short_repr", "check_number", "check_int", "check_seed", "check_choice", "check_callable", "check_bool",
            "MAX_SEED"]
 
 #: Seeds are whole numbers from 0 to MAX_SEED (what numpy's and PyTorch's generators both take,
@@ -17,9 +17,13 @@ __all__ = ["check_number", "check_int", "check_seed", "check_choice", "check_cal
 MAX_SEED = 2**31 - 1
 
 
-def _show(value):
+def short_repr(value, limit=60):
+    """``repr(value)`` cut to ``limit`` characters, for quoting a user's value in a message."""
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+_show = short_repr
 
 
 def check_number(name, value, *, low=None, high=None, low_open=False, high_open=False):
