@@ -233,9 +233,9 @@ def test_a_real_sigint_finishes_the_epoch_then_stops(monkeypatch, small, capsys)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_ctrl_c_while_the_judge_trains_inside_the_trainer(monkeypatch, small):
-    """The nested case: the judge holds the Ctrl-C until it is trained, then hands it to the trainer,
-    which stops before its first epoch instead of raising."""
+@pytest.fixture
+def ctrl_c_in_the_judge(monkeypatch):
+    """The judge's training starts with a Ctrl-C (a real SIGINT), and no judge is cached yet."""
     real_train = images._train_classifier
 
     def train_with_ctrl_c(steps, seed):
@@ -244,6 +244,11 @@ def test_ctrl_c_while_the_judge_trains_inside_the_trainer(monkeypatch, small):
 
     monkeypatch.setattr(images, "_CACHE", {})
     monkeypatch.setattr(images, "_train_classifier", train_with_ctrl_c)
+
+
+def test_ctrl_c_while_the_judge_trains_inside_the_trainer(ctrl_c_in_the_judge, small):
+    """The nested case: the judge holds the Ctrl-C until it is trained, then hands it to the trainer,
+    which stops before its first epoch instead of raising."""
     result = C.train_conditional(*small, epochs=3, seed=0, progress=False)
     assert result.status == "interrupted" and result.epochs == 0
     assert "before its first epoch" in result.message
@@ -251,15 +256,7 @@ def test_ctrl_c_while_the_judge_trains_inside_the_trainer(monkeypatch, small):
     assert (200, 0) in images._CACHE
 
 
-def test_ctrl_c_during_the_judge_reaches_the_caller_once_it_is_trained(monkeypatch):
-    real_train = images._train_classifier
-
-    def train_with_ctrl_c(steps, seed):
-        signal.raise_signal(signal.SIGINT)
-        return real_train(steps, seed)
-
-    monkeypatch.setattr(images, "_CACHE", {})
-    monkeypatch.setattr(images, "_train_classifier", train_with_ctrl_c)
+def test_ctrl_c_during_the_judge_reaches_the_caller_once_it_is_trained(ctrl_c_in_the_judge):
     with pytest.raises(KeyboardInterrupt):
         images.digit_classifier(steps=20, seed=3)
     kept = images._CACHE[(20, 3)]
