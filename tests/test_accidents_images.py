@@ -244,6 +244,7 @@ def ctrl_c_in_the_judge(monkeypatch):
 
     monkeypatch.setattr(images, "_CACHE", {})
     monkeypatch.setattr(images, "_train_classifier", train_with_ctrl_c)
+    return real_train
 
 
 def test_ctrl_c_while_the_judge_trains_inside_the_trainer(ctrl_c_in_the_judge, small):
@@ -256,7 +257,8 @@ def test_ctrl_c_while_the_judge_trains_inside_the_trainer(ctrl_c_in_the_judge, s
     assert (200, 0) in images._CACHE
 
 
-def test_ctrl_c_during_the_judge_reaches_the_caller_once_it_is_trained(ctrl_c_in_the_judge):
+def test_ctrl_c_during_the_judge_reaches_the_caller_once_it_is_trained(ctrl_c_in_the_judge, monkeypatch):
+    real_train = ctrl_c_in_the_judge
     with pytest.raises(KeyboardInterrupt):
         images.digit_classifier(steps=20, seed=3)
     kept = images._CACHE[(20, 3)]
