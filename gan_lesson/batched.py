@@ -122,10 +122,13 @@ class ManyResult:
     status: str = "finished"
     message: str = ""
     diverged: np.ndarray = None
+    epochs_done: int = None          # epochs whose steps all ran (the recipe's count when finished)
 
     def __post_init__(self):
         if self.diverged is None:
             self.diverged = ~np.isfinite(self.distance)
+        if self.epochs_done is None:
+            self.epochs_done = self.recipe.epochs
 
     def fitted(self, threshold=0.1):
         """Which GANs fit the target: relative distance below ``threshold`` (boolean array)."""
@@ -135,7 +138,7 @@ class ManyResult:
         return len(self.distance)
 
     def __repr__(self):
-        ran = self.history["epoch"][-1] if len(self.history["epoch"]) else 0
+        ran = self.epochs_done
         epochs = f"{self.recipe.epochs}" if ran == self.recipe.epochs else f"{ran}/{self.recipe.epochs}"
         lost = f", {int(self.diverged.sum())} diverged" if self.diverged.any() else ""
         status = "" if self.status == "finished" else f", {self.status}"
@@ -376,7 +379,8 @@ def _train_many(target, rec, seeds, lrs_d, lrs_g, progress, guard):
                                                                            _directions(dim)]))
     records = np.stack(hist_dist) if hist_dist else np.zeros((0, m))
     result = ManyResult(dist, dist / spread, lrs_d, lrs_g, np.asarray(seeds), samples,
-                        {"epoch": hist_epochs, "distance": records}, seconds, rec, status, message)
+                        {"epoch": hist_epochs, "distance": records}, seconds, rec, status, message,
+                        epochs_done=completed)
     if progress and status == "finished":
         ok = ~result.diverged
         median = np.median(dist[ok]) if ok.any() else float("nan")

@@ -28,6 +28,7 @@ kind            signal                                                          
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from .metrics import precision_recall
 
@@ -69,12 +70,18 @@ def diagnose(history, *, reference=None, samples=None, loss="non_saturating", st
 
     ``history``: a ``History`` (``result.history``; a ``FitResult`` is read through its history).
     """
+    if hasattr(history, "seeds") and hasattr(history, "relative"):
+        raise TypeError("history must be one run's History; got the result of fit_many (many GANs at once, which "
+                        "records only their distances). Diagnose one of them with fit(target, seed=s).")
     if hasattr(history, "history") and hasattr(history, "recipe"):      # a FitResult: read its own record
         reference = history.reference if reference is None else reference
         samples = history.snapshots[-1][1] if samples is None and history.snapshots else samples
         loss = history.recipe.loss
         status = history.status if status is None else status
         history = history.history
+    if reference is not None and not isinstance(reference, (torch.Tensor, np.ndarray)):
+        raise TypeError(f"reference must be real samples, a tensor or array (n, d) such as result.reference; got "
+                        f"{type(reference).__name__}. A sampler gives them: reference=sampler(2000).")
     if not all(hasattr(history, k) for k in ("epoch", "distance", "d_real", "d_fake", "spread", "grad_g")):
         raise TypeError(f"history must be a History (a run's result.history); got {type(history).__name__}. "
                         "A dict from History.as_dict() becomes one with History.from_dict(d).")

@@ -90,10 +90,28 @@ KNOWN_TAGS = ("solution", "solution-check", "solution-removed")
 
 
 def _near(tag):
-    """A tag folded for spotting slips: case, separators and a plural dropped."""
+    """The known solution tag (folded: "solution" or "solutioncheck") that ``tag`` is a slip of, if any:
+    the same but for case, separators, a plural, or up to two letters typed wrong (``soluton``)."""
     folded = "".join(ch for ch in tag.lower() if ch.isalnum())
-    folded = folded.replace("solutions", "solution")
-    return folded[:-1] if folded.endswith("s") and folded[:-1] in ("solution", "solutioncheck") else folded
+    for known in ("solution", "solutioncheck"):
+        for candidate in (folded, folded[:-1] if folded.endswith("s") else folded):
+            if _edits(candidate, known) <= 2:
+                return known
+    return folded
+
+
+def _edits(a, b):
+    """How many letters must be inserted, deleted, changed or swapped to turn ``a`` into ``b``."""
+    rows = [list(range(len(b) + 1))]
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            best = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                best = min(best, rows[-2][j - 2] + 1)
+            row.append(best)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def _count_tag(nb, tag):

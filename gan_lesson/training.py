@@ -23,8 +23,10 @@ import copy
 import inspect
 import math
 import os
+import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +101,13 @@ class History:
 
     def __len__(self):
         return len(self.epoch)
+
+    def __getitem__(self, name):
+        """``history["distance"]`` is ``history.distance`` (a column by name)."""
+        if isinstance(name, str) and name in self.__dataclass_fields__:
+            return getattr(self, name)
+        raise KeyError(f"a History has the columns {', '.join(self.__dataclass_fields__)}; got {_show(name)}. "
+                       "Read one as history.distance or history['distance'].")
 
     def append(self, **row):
         """Add one record: a value for every column, or none at all (columns stay equal in length)."""
@@ -212,6 +221,11 @@ class DataDiscriminator(nn.Module):
         self._featurize = _features.featurize(features)
 
     def forward(self, x):
+        dim = self.standardiser.shift.shape[0]
+        if not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[1] != dim:
+            shape = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"the discriminator judges samples of shape (n, {dim}), as the target gives them; got "
+                             f"{shape}{' (use x.reshape(-1, 1))' if dim == 1 and isinstance(x, torch.Tensor) else ''}.")
         out = self.net(self._featurize(self.standardiser(x)))
         if self.probability and getattr(self.net, "outputs_logits", False):
             out = torch.sigmoid(out)
@@ -228,7 +242,8 @@ class FitResult:
 
     ``generator``/``discriminator``: modules in the data's units; ``history``: a ``History``;
     ``snapshots``: list of ``(epoch, samples)`` from one fixed noise batch; ``status``:
-    ``"finished"``, ``"interrupted"``, ``"stopped"`` (by a callback) or ``"diverged"``;
+    ``"finished"``, ``"interrupted"``, ``"stopped"`` (by a callback), ``"failed"`` (the callback
+    raised an error) or ``"diverged"``;
     ``message``: one sentence on how it ended; ``epochs_done``; ``seconds``; ``recipe``.
     """
 
@@ -354,11 +369,23 @@ def load(path):
     if path.is_dir():
         raise IsADirectoryError(f"path {str(path)!r} is a folder; give the file written by FitResult.save.")
     if path.is_file() and not zipfile.is_zipfile(path):
+        if path.read_bytes()[:2] == b"PK":
+            raise ValueError(f"{str(path)!r} is a damaged file (cut short?): it starts like a saved result but cannot "
+                             "be read. Save the run again, or use another copy of the file.")
         head = path.read_bytes()[:64].lstrip()
         kind = ("a text file" if head[:1] in (b"{", b"[", b"#", b"<") or (head and head.isascii() and head.decode("ascii").isprintable())
                 else "empty" if not head else "some other file")
         raise ValueError(f"{str(path)!r} is not a gan-lesson result: it is {kind}, not a file written by "
                          "FitResult.save.")
+    if path.is_file():
+        try:
+            with zipfile.ZipFile(path) as archive:
+                broken = archive.testzip()          # every member's checksum
+        except (zipfile.BadZipFile, OSError, EOFError):
+            broken = "the archive"
+        if broken is not None:
+            raise ValueError(f"{str(path)!r} is damaged: {broken} fails its checksum, so the file changed after it "
+                             "was saved. Save the run again, or use another copy of the file.")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
@@ -417,9 +444,11 @@ def _draw(target, n, generator, dim=None):
     if x.is_complex() or x.dtype == torch.bool:
         raise TypeError(f"target must return real numbers; target({n}) returned a tensor of dtype {x.dtype}.")
     x = x.detach()          # samples are data: a graph attached to them (say, from a network) is not
-    if x.dtype == torch.float64 and bool(torch.isfinite(x).all()) and x.abs().max() > F32_MAX:
-        raise ValueError(f"target returned values up to {x.abs().max().item():.3g}, beyond what float32 (the "
-                         f"networks' number type) holds (about ±{F32_MAX:.1e}); rescale the data first.")
+    if x.dtype == torch.float64 and bool(torch.isfinite(x).all()):
+        if x.abs().max() > F32_MAX:
+            raise ValueError(f"target returned values up to {x.abs().max().item():.3g}, beyond what float32 (the "
+                             f"networks' number type) holds (about ±{F32_MAX:.1e}); rescale the data first.")
+        _check_float32_spacing(x, n)
     if x.ndim == 1:
         x = x.unsqueeze(1)
     if x.ndim != 2:
@@ -430,6 +459,22 @@ def _draw(target, n, generator, dim=None):
         raise ValueError(f"target must return the same number of columns at every call; it returned {dim} "
                          f"at first and {x.shape[1]} now (target({n}) has shape {tuple(x.shape)}).")
     return x.float()
+
+
+def _check_float32_spacing(x, n):
+    """Refuse float64 data whose spread float32 would round away (values near 3e7 come in steps of 2)."""
+    if len(x) < 2:
+        return
+    centre = x.mean(0).abs()
+    spacing = torch.finfo(torch.float32).eps * centre
+    spread = x.std(0)
+    coarse = spacing > spread / 8
+    if bool(coarse.any()):
+        j = int(coarse.nonzero()[0, 0])
+        raise ValueError(f"target returned values around {x[:, j].mean().item():.4g} that vary by only about "
+                         f"{spread[j].item():.3g}; float32 (the networks' number type) holds numbers that large only "
+                         f"in steps of {float(np.spacing(np.float32(centre[j].item()))):.3g}, so the spread would be rounded away. Subtract "
+                         f"the offset first (train on x - {x[:, j].mean().item():.4g}) and add it back to the samples.")
 
 
 def check_spread(sample):
@@ -453,7 +498,14 @@ def _as_target(target):
                              f"{'s' if rows != 1 else ''} of {cols} numbers, so it would train a {cols}-D GAN on "
                              f"{rows} sample{'s' if rows != 1 else ''}. If the samples run along the other axis, "
                              f"pass data.T (shape ({cols}, {rows})){' or data.reshape(-1, 1)' if rows == 1 else ''}.")
+        if target.dtype in (np.float64, torch.float64) and target.ndim in (1, 2) and len(target) > 1:
+            table = torch.as_tensor(target).reshape(len(target), -1)
+            if bool(torch.isfinite(table).all()):
+                _check_float32_spacing(table, len(table))
         return Empirical(target)
+    if isinstance(target, type) and issubclass(target, Sampler):
+        raise TypeError(f"target must be a sampler, such as {target.__name__}(...); got the class {target.__name__} "
+                        f"itself. Note the brackets: {target.__name__}() makes one (with its own settings inside).")
     check_callable("target", target, "a sampler: a function n -> tensor (n, d) of real samples "
                    "(or a tensor/array of real samples)")
     if not isinstance(target, Sampler) and not _accepts(target, 1):
@@ -555,6 +607,10 @@ def _said_go_on(answer):
         raise TypeError(f"callback must return True/None (go on) or False (stop); it returned {_show(answer)}.") from None
 
 
+class _CallbackFailed(Exception):
+    pass
+
+
 class _Diverged(Exception):
     pass
 
@@ -610,6 +666,9 @@ def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=N
 
 def _fit(target, guard, *, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_size, seed, callback, loss,
          features, noise, order, d_pretrain, log_every, report_every, progress, threads):
+    if torch.get_default_dtype() != torch.float32:
+        raise RuntimeError(f"fit trains in float32, but PyTorch's default dtype is now {torch.get_default_dtype()} "
+                           "(torch.set_default_dtype was called); run torch.set_default_dtype(torch.float32) first.")
     base = recipe_named(recipe)
     overrides = {k: v for k, v in dict(epochs=epochs, lr_d=lr_d, lr_g=lr_g, d_steps=d_steps, g_steps=g_steps,
                                        batch_size=batch_size, loss=loss, features=features, noise=noise,
@@ -643,6 +702,7 @@ def _fit(target, guard, *, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_s
         np.random.set_state(np_state)
 
 
+@torch.enable_grad()          # training needs gradients, even when called inside torch.no_grad()
 def _train(target, rec, seed, callback, progress, guard, private=False):
     rng = torch.Generator().manual_seed(seed)
     draw = lambda n: _draw(target, n, rng)  # noqa: E731
@@ -762,8 +822,11 @@ def _train(target, rec, seed, callback, progress, guard, private=False):
         bar.update(epoch, dist)
         if callback is not None:
             # the callback sees a copy: whatever it does to it, the run's own record stays as it was
-            answer = callback(TrainingState(epoch, rec.epochs, History.from_dict(history.as_dict()), samples.clone(),
-                                            reference, time.perf_counter() - started, rec))
+            try:
+                answer = callback(TrainingState(epoch, rec.epochs, History.from_dict(history.as_dict()),
+                                                samples.clone(), reference.clone(), time.perf_counter() - started, rec))
+            except Exception as exc:          # the student's callback broke: keep what was trained
+                raise _CallbackFailed(exc) from exc
             if answer is not None and not _said_go_on(answer):
                 return False
         return True
@@ -809,6 +872,12 @@ def _train(target, rec, seed, callback, progress, guard, private=False):
         if rec.d_pretrain and not len(history):
             message = (f"Training interrupted while the discriminator was pre-trained (before epoch 1 of "
                        f"{rec.epochs}); the result holds the untrained generator.")
+    except _CallbackFailed as exc:
+        error = exc.args[0]
+        status = "failed"
+        message = (f"Stopped at epoch {epoch} of {rec.epochs}: the callback raised {type(error).__name__}: {error} "
+                   "(its traceback is printed above); the result holds what was trained up to there.")
+        traceback.print_exception(error, file=sys.stderr)
     except _Diverged as exc:
         which, value, real = exc.args[0]
         status = "diverged"

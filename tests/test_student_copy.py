@@ -238,7 +238,8 @@ def test_the_real_notebooks(tmp_path, capsys):
     assert code == 0 and out.count("; unchanged") == len(names)
 
 
-@pytest.mark.parametrize("tag", ["Solution", "solutions", "SOLUTION", "solution_check", "Solution-Check"])
+@pytest.mark.parametrize("tag", ["Solution", "solutions", "SOLUTION", "solution_check", "Solution-Check",
+                                 "soluton", "sollution", "soltion", "solutoin", "solution-chek"])
 def test_a_misspelt_solution_tag_is_refused_before_anything_is_written(tmp_path, tag, capsys):
     """The accident: a solution cell tagged 'Solution' was copied to the students, reported as
     '0 solution(s) removed; written'."""
