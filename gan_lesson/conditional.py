@@ -177,6 +177,8 @@ def generate(G, labels, seed=0, noise=None):
         raise TypeError(f"G must be a ConditionalGenerator; got {type(G).__name__}.")
     if isinstance(labels, (int, np.integer)) and not isinstance(labels, bool):
         labels = [int(labels)]
+    elif isinstance(labels, (torch.Tensor, np.ndarray)) and labels.ndim == 0:
+        labels = labels.reshape(1)          # torch.tensor(3), np.array(3): one digit, like a plain 3
     labels = _labels(labels, G.classes)
     if len(labels) == 0:
         raise ValueError("labels must hold at least one label.")
@@ -318,6 +320,13 @@ def _check_data(images, labels, classes):
         raise ValueError(f"images must be a float tensor of square pictures, shape (n, channels, size, size); got {got}.")
     if not images.dtype.is_floating_point or not torch.isfinite(images).all():
         raise ValueError("images must hold finite floats in [−1, 1] (like data.load_digits()).")
+    lo, hi = float(images.min()), float(images.max())
+    if lo >= 0 and hi > 1.05:
+        # pictures on a 0–16 or 0–255 scale: G's tanh can never draw them, training would only fail.
+        # (Values far outside [−1, 1] on both sides still train, and a divergence message names them.)
+        raise ValueError(f"images must lie in [−1, 1] (−1 background, +1 ink); got values from {lo:.3g} to "
+                         f"{hi:.3g}, which looks like the raw 0–16 digits (use images / 8 - 1, as "
+                         f"data.load_digits() does) or 0–255 pictures (use images / 127.5 - 1).")
     labels = _labels(labels, classes, len(images))
     return images.float(), labels
 

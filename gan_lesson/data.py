@@ -7,6 +7,8 @@ of a generator's tanh output::
     images, labels = load_digits()                 # (1797, 1, 8, 8), labels 0–9 of shape (1797,)
     pets = load_image_folder("pets", size=32)      # (n, 1, 32, 32) greyscale; grayscale=False: (n, 3, 32, 32)
 """
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +51,33 @@ def _image_files(folder, recursive):
                   and not p.name.startswith("."))
 
 
+def _pixels_text(exc):
+    """The pixel count PIL's decompression-bomb message states, e.g. "200,000,000 pixels"."""
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    return f"{int(found.group(1)):,} pixels" if found else "too many pixels"
+
+
+def _upright_8bit(picture, mode):
+    """``picture`` turned upright by its EXIF orientation tag, on a white background if it has
+    transparency, with 16-bit greyscale brought to 0–255, then converted to ``mode``."""
+    from PIL import Image, ImageOps
+
+    picture = ImageOps.exif_transpose(picture)
+    if picture.mode.startswith("I;16") or picture.mode == "I":
+        # 16-bit greyscale (0–65535; older Pillow opens it as "I"): convert("L") would clip every
+        # value above 255 to white. An "I" picture whose values fit 0–255 is left as it was.
+        values = np.asarray(picture, dtype=np.float64)
+        if picture.mode != "I" or values.max(initial=0) > 255:
+            picture = Image.fromarray(np.clip(np.rint(values / 257), 0, 255).astype(np.uint8), "L")
+    if picture.mode == "P" and "transparency" in picture.info:
+        picture = picture.convert("RGBA")
+    if picture.mode in ("RGBA", "LA", "PA", "La", "RGBa"):
+        rgba = picture.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        picture = Image.alpha_composite(white, rgba)
+    return picture.convert(mode)
+
+
 def load_image_folder(path, size=32, grayscale=True, *, limit=None, recursive=True, skip_unreadable=False):
     """Every image file in the folder ``path``, as a tensor ``(n, c, size, size)`` in [−1, 1].
 
@@ -56,7 +85,9 @@ def load_image_folder(path, size=32, grayscale=True, *, limit=None, recursive=Tr
     pixels; ``grayscale=True`` gives one channel (c = 1), ``False`` three (RGB). Files are read
     in sorted order (sub-folders too unless ``recursive=False``); ``limit`` keeps the first
     ``limit`` of them. Accepted endings: ``IMAGE_EXTENSIONS``. A file that cannot be read as an
-    image raises a ``ValueError`` naming it, unless ``skip_unreadable=True``.
+    image (or is too large to open safely) raises a ``ValueError`` naming it, unless
+    ``skip_unreadable=True``. Pictures are turned upright by their EXIF orientation tag (phone
+    photos), transparent parts count as white, and 16-bit greyscale is scaled to 8 bits.
 
     Unlike the digits, the values are light = +1, dark = −1 (photographs are not ink on paper);
     draw them with ``image_grid(..., cmap="gray")``.
@@ -92,14 +123,24 @@ def load_image_folder(path, size=32, grayscale=True, *, limit=None, recursive=Tr
     arrays = []
     for file in files:
         try:
-            with Image.open(file) as picture:
-                picture = picture.convert(mode)
-                w, h = picture.size
-                side = min(w, h)
-                left, top = (w - side) // 2, (h - side) // 2
-                picture = picture.crop((left, top, left + side, top + side))
-                picture = picture.resize((size, size), Image.Resampling.LANCZOS)
-                arrays.append(np.asarray(picture, dtype=np.float32))
+            with warnings.catch_warnings():
+                # PIL only warns (DecompressionBombWarning) between its limit and twice it: treat both alike
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(file) as picture:
+                    picture = _upright_8bit(picture, mode)
+                    w, h = picture.size
+                    side = min(w, h)
+                    left, top = (w - side) // 2, (h - side) // 2
+                    picture = picture.crop((left, top, left + side, top + side))
+                    picture = picture.resize((size, size), Image.Resampling.LANCZOS)
+                    arrays.append(np.asarray(picture, dtype=np.float32))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            if skip_unreadable:
+                continue
+            raise ValueError(
+                f"load_image_folder: {file.relative_to(folder)} in {str(path)!r} is too large to open safely "
+                f"({_pixels_text(exc)}; PIL's limit is {Image.MAX_IMAGE_PIXELS:,}); shrink it, remove it, or "
+                f"pass skip_unreadable=True.") from None
         except (UnidentifiedImageError, OSError) as exc:
             if skip_unreadable:
                 continue

@@ -20,6 +20,7 @@ unrecognisable) to 10 (every image a confident digit, all ten equally often).
 import html
 import io
 import math
+import warnings
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -475,7 +476,14 @@ def digit_score(images, threshold=0.9):
     classifier trained on real digits; returns a ``DigitScore``. Use a few hundred images or more:
     with few, p(y) is a poor estimate and every part of the score is noisy."""
     threshold = check_number("threshold", threshold, low=0, high=1, low_open=True, high_open=True)
-    p = digit_probabilities(images)                                   # (n, 10)
+    x = _digit_images(images)                                         # checks shape and range
+    lo, hi = float(x.min()), float(x.max())
+    if lo >= 0:
+        # no background pixel at −1: most likely pictures on a [0, 1] scale, e.g. (imgs + 1) / 2
+        warnings.warn(f"digit_score: images has no value below 0 (values from {lo:.3g} to {hi:.3g}), but the "
+                      f"judge expects [−1, 1] (−1 background, +1 ink); a [0, 1] picture v is 2 * v - 1. The "
+                      f"score of these images is probably meaningless.", stacklevel=2)
+    p = digit_probabilities(x)                                        # (n, 10)
     confident = float((p.max(dim=1).values > threshold).double().mean())
     counts = torch.bincount(p.argmax(dim=1), minlength=10)
     share = counts.double() / len(p)
