@@ -144,6 +144,56 @@ class ToggleButtons(_NamedChoice, W.ToggleButtons):
     pass
 
 
+class _RangeError(_ChoiceError):
+    """A slider was given a value outside its range (ipywidgets would silently clip it: a student
+    who typed ``epochs.value = 20000`` would think they trained for 20000 epochs, not 5000)."""
+
+
+def _number(x):
+    """A number as a student would type it: 5 rather than 5.0, 1e-05 as it is."""
+    if isinstance(x, float) and x.is_integer() and abs(x) < 1e16:
+        return str(int(x))
+    return _show(x)
+
+
+class _NamedRange:
+    """A slider that refuses a value outside its range, naming the control, the value and the
+    range; a value inside the range is handled exactly as ipywidgets handles it.
+
+    The range is read when the value is set (not fixed at construction), so changing min or max
+    still works; ipywidgets, when min or max changes, moves the value to the new bound itself,
+    which is inside the range. ``_slack`` is a relative tolerance at the ends: the browser computes
+    a log slider's value as base ** exponent, which can land a hair outside the range (10 ** -5
+    as 9.999999999999999e-06); such a value is the end of the slider and is clipped to it.
+    """
+
+    _param = "value"
+    _slack = 0.0
+
+    def _range(self):
+        return self.min, self.max
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        low, high = self._range()
+        value = proposal.value
+        if not (low - self._slack * abs(low) <= value <= high + self._slack * abs(high)):   # also refuses NaN
+            raise _RangeError(f"{self._param}.value must be from {_number(low)} to {_number(high)}; "
+                              f"got {_number(value)}.")
+        return super()._validate_value(proposal)
+
+
+class FloatLogSlider(_NamedRange, W.FloatLogSlider):    # the same name: a saved notebook shows it in the text view
+    _slack = 1e-9
+
+    def _range(self):
+        return self.base ** self.min, self.base ** self.max
+
+
+class IntSlider(_NamedRange, W.IntSlider):
+    pass
+
+
 def _named(widget, name):
     widget._param = name
     return widget
@@ -316,18 +366,19 @@ class Dashboard:
         self.target = _named(Dropdown(options=list(self.targets), description="target (real data)", style=style,
                                        layout=wide), "target")
         self.recipe = _named(ToggleButtons(options=list(RECIPES), description="recipe", style=style), "recipe")
-        self.lr_d = W.FloatLogSlider(value=2e-3, base=10, min=-5, max=0, step=0.1, description="lr of D",
-                                     readout_format=".1e", style=style, layout=wide, continuous_update=False)
-        self.lr_g = W.FloatLogSlider(value=2e-3, base=10, min=-5, max=0, step=0.1, description="lr of G",
-                                     readout_format=".1e", style=style, layout=wide, continuous_update=False)
-        self.epochs = W.IntSlider(value=800, min=_RANGES["epochs"][0], max=_RANGES["epochs"][1], step=10,
-                                  description="epochs", style=style, layout=wide, continuous_update=False)
-        self.d_steps = W.IntSlider(value=1, min=_RANGES["d_steps"][0], max=_RANGES["d_steps"][1],
-                                   description="D steps / epoch", style=style, layout=wide, continuous_update=False)
-        self.g_steps = W.IntSlider(value=1, min=_RANGES["g_steps"][0], max=_RANGES["g_steps"][1],
-                                   description="G steps / epoch", style=style, layout=wide, continuous_update=False)
-        self.seed = W.IntSlider(value=0, min=_RANGES["seed"][0], max=_RANGES["seed"][1], description="seed",
-                                style=style, layout=wide, continuous_update=False)
+        lr = dict(base=10, min=-5, max=0, step=0.1, readout_format=".1e", style=style, layout=wide,
+                  continuous_update=False)
+        self.lr_d = _named(FloatLogSlider(value=2e-3, description="lr of D", **lr), "lr_d")
+        self.lr_g = _named(FloatLogSlider(value=2e-3, description="lr of G", **lr), "lr_g")
+        common = dict(style=style, layout=wide, continuous_update=False)
+        self.epochs = _named(IntSlider(value=800, min=_RANGES["epochs"][0], max=_RANGES["epochs"][1], step=10,
+                                       description="epochs", **common), "epochs")
+        self.d_steps = _named(IntSlider(value=1, min=_RANGES["d_steps"][0], max=_RANGES["d_steps"][1],
+                                        description="D steps / epoch", **common), "d_steps")
+        self.g_steps = _named(IntSlider(value=1, min=_RANGES["g_steps"][0], max=_RANGES["g_steps"][1],
+                                        description="G steps / epoch", **common), "g_steps")
+        self.seed = _named(IntSlider(value=0, min=_RANGES["seed"][0], max=_RANGES["seed"][1], description="seed",
+                                     **common), "seed")
         self.loss = _named(Dropdown(options=list(LOSSES), description="loss", style=style, layout=wide), "loss")
         self.features = _named(Dropdown(options=list(FEATURES), description="what D sees", style=style,
                                          layout=wide), "features")

@@ -2,9 +2,11 @@
 
 Runs are tiny (20 epochs) or stopped early, so the file takes a few seconds.
 """
+import re
 import threading
 import time
 
+import ipywidgets as W
 import numpy as np
 import pytest
 import torch
@@ -269,3 +271,68 @@ def test_an_unknown_choice_names_the_control_and_the_choices():
     assert d.target.value == next(iter(TARGETS))
     d.target.value = "2-D ring of 8 Gaussians"       # a good choice still works
     assert d.target.index == list(TARGETS).index("2-D ring of 8 Gaussians")
+
+
+# --------------------------------------------------------------------------- a slider set out of its range
+
+@pytest.mark.parametrize("name, value, message", [
+    ("lr_d", 5, "lr_d.value must be from 1e-05 to 1; got 5."),
+    ("lr_d", 2e-6, "lr_d.value must be from 1e-05 to 1; got 2e-06."),
+    ("lr_g", 0, "lr_g.value must be from 1e-05 to 1; got 0."),
+    ("lr_g", float("nan"), "lr_g.value must be from 1e-05 to 1; got nan."),
+    ("epochs", 20000, "epochs.value must be from 10 to 5000; got 20000."),
+    ("epochs", 5, "epochs.value must be from 10 to 5000; got 5."),
+    ("d_steps", 21, "d_steps.value must be from 1 to 20; got 21."),
+    ("g_steps", 0, "g_steps.value must be from 1 to 20; got 0."),
+    ("seed", 100, "seed.value must be from 0 to 99; got 100."),
+    ("seed", -1, "seed.value must be from 0 to 99; got -1."),
+])
+def test_a_slider_refuses_a_value_outside_its_range(name, value, message):
+    # ipywidgets clips silently: lr_d = 5 became 1.0 and epochs = 20000 became 5000, so a student
+    # believed they had trained with 5 or for 20000 epochs
+    d = Dashboard(background=False)
+    slider = getattr(d, name)
+    before = slider.value
+    with pytest.raises(ValueError, match=re.escape(message)) as caught:
+        slider.value = value
+    assert isinstance(caught.value, TraitError)      # still what ipywidgets raises, for code that catches it
+    assert slider.value == before and d.settings()[name] == before
+
+
+def test_a_slider_inside_its_range_behaves_as_before():
+    d = Dashboard(background=False)
+    for value in (1e-5, 2.5e-3, 0.0031, 1.0):        # the ends, and values between the steps, kept as given
+        d.lr_d.value = value
+        assert d.lr_d.value == value
+    for name, (low, high) in {"epochs": (10, 5000), "d_steps": (1, 20), "g_steps": (1, 20), "seed": (0, 99)}.items():
+        for value in (low, high, (low + high) // 2 + 3):
+            getattr(d, name).value = value
+            assert getattr(d, name).value == value
+    # the browser computes a log slider's value as 10 ** exponent, a hair off at the ends: still the end
+    d.lr_d.set_state({"value": 9.999999999999999e-06})
+    assert d.lr_d.value == 1e-5
+    d.lr_g.set_state({"value": 1.0000000000000002})
+    assert d.lr_g.value == 1.0
+    d.epochs.set_state({"value": 5000})              # a drag or a key press from the browser
+    assert d.epochs.value == 5000 and "run time" in d.estimate.value
+    # changing the range still moves the value to the new end, as ipywidgets does
+    d.epochs.max = 1000
+    assert d.epochs.value == 1000
+    d.lr_d.value = 1e-4
+    d.lr_d.min = -3
+    assert d.lr_d.value == pytest.approx(1e-3)
+    # the class names are ipywidgets' (a saved notebook's text view reads as before)
+    assert repr(d.lr_d).startswith("FloatLogSlider(") and repr(d.seed).startswith("IntSlider(")
+    assert type(d.scrubber) is W.IntSlider           # the snapshot scrubber's range follows the run
+
+
+def test_presets_and_recipes_still_set_the_sliders():
+    d = Dashboard(background=False)
+    for name, preset in d.presets.items():
+        d.preset.value = name
+        for key in ("lr_d", "lr_g", "epochs", "d_steps", "g_steps"):
+            assert getattr(d, key).value == preset.get(key, getattr(d, key).value)
+    d.preset.value = "modern recipe"
+    d.recipe.value = "classic"                       # its 5001 epochs are shown as the slider's 5000
+    assert (d.epochs.value, d.d_steps.value, d.g_steps.value) == (5000, 20, 20)
+    assert d.lr_d.value == pytest.approx(2e-4)
