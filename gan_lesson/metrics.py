@@ -75,17 +75,38 @@ def _real_numbers(name, x, accepted="numbers in a tensor or array"):
     raise TypeError(f"{name} must be {accepted}; got {shown}.")
 
 
+def _not_a_sampler(name, x):
+    """Refuse a sampler class (``Gaussian`` instead of ``Gaussian(4, 1.25)``) with a clear message."""
+    if isinstance(x, type):
+        example = "Gaussian(4, 1.25)" if x.__name__ == "Gaussian" else f"{x.__name__}()"
+        raise TypeError(f"{name} is the class {x.__name__} itself; give "
+                        + (f"an instance, e.g. {example}." if name == "target" else
+                           f"samples drawn from an instance, e.g. {example}(1000)."))
+
+
 def _as_array(name, x, dim=None):
+    _not_a_sampler(name, x)
+    if callable(x) and hasattr(x, "_draw") and not isinstance(x, (np.ndarray, torch.Tensor)):
+        raise TypeError(f"{name} must be samples (a tensor or array of shape (n,) or (n, d)); got the sampler "
+                        f"{_show(x)}: draw from it first, e.g. {name}=sampler(1000).")
     x = _real_numbers(name, x, "numbers in a tensor or array of shape (n,) or (n, d)")
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2 or len(x) == 0:
         raise ValueError(f"{name} must have shape (n,) or (n, d) with n >= 1; got shape {x.shape}.")
     if dim is not None and x.shape[1] != dim:
-        raise ValueError(f"{name} must have {dim} column(s) to match; got {x.shape[1]}.")
+        raise ValueError(f"{name} must have {dim} column(s) to match; got {x.shape[1]}." + _row_hint(name, x))
     if not np.isfinite(x).all():
         raise ValueError(f"{name} contains NaN or infinite values; a distance needs finite samples.")
     return x
+
+
+def _row_hint(name, x):
+    """For one row of many numbers: the likely fix (the samples lie along the row)."""
+    if x.shape[0] != 1 or x.shape[1] == 1:
+        return ""
+    return (f" {name} is a single row of {x.shape[1]} numbers; if those are {x.shape[1]} samples, pass {name}.T or "
+            f"{name}.reshape(-1, 1) (one sample per row).")
 
 
 def _one_column(name, x, function):
@@ -110,9 +131,10 @@ def _distance_blocks(x, y):
 def wasserstein_1d(samples, reference):
     """W1 between two 1-D samples, in the data's units."""
     a = _as_array("samples", samples)
-    b = _as_array("reference", reference, a.shape[1])
     if a.shape[1] != 1:
-        raise ValueError(f"samples must be 1-D for wasserstein_1d; got {a.shape[1]} columns (use sliced_wasserstein).")
+        raise ValueError(f"samples must be 1-D for wasserstein_1d; got {a.shape[1]} columns."
+                         + (_row_hint("samples", a) if len(a) == 1 else " Use sliced_wasserstein for d > 1."))
+    b = _as_array("reference", reference, a.shape[1])
     return float(stats.wasserstein_distance(a[:, 0], b[:, 0]))
 
 
@@ -150,10 +172,19 @@ def sliced_wasserstein(samples, reference, projections=64, seed=0):
     return total / (len(a) * projections) if len(a) == len(b) else float(np.mean(per_direction))
 
 
+def _single_row(name, x):
+    """Refuse one row of several numbers: one d-D point, almost surely d samples lying on their side."""
+    if len(x) == 1 and x.shape[1] > 1:
+        raise ValueError(f"{name} has shape (1, {x.shape[1]}): one {x.shape[1]}-D point, and a distance between "
+                         "distributions needs many samples, one per row." + _row_hint(name, x))
+    return x
+
+
 def distance(samples, reference):
     """W1 for 1-D data, sliced W1 for ``d > 1``: the 'distance to target' in every history."""
-    a = _as_array("samples", samples)
-    return wasserstein_1d(a, reference) if a.shape[1] == 1 else sliced_wasserstein(a, reference)
+    a = _single_row("samples", _as_array("samples", samples))
+    b = _single_row("reference", _as_array("reference", reference, a.shape[1]))
+    return wasserstein_1d(a, b) if a.shape[1] == 1 else sliced_wasserstein(a, b)
 
 
 def ks_statistic(samples, target):
@@ -162,6 +193,7 @@ def ks_statistic(samples, target):
     ``target``: a sampler with a ``cdf`` (exact test), or a second sample (two-sample test).
     """
     a = _one_column("samples", _as_array("samples", samples), "ks_statistic")
+    _not_a_sampler("target", target)
     if hasattr(target, "cdf"):
         return float(stats.kstest(a, target.cdf).statistic)
     return float(stats.ks_2samp(a, _one_column("target", _as_array("target", target), "ks_statistic")).statistic)

@@ -75,6 +75,21 @@ def _bad_input(name, x, width, dtype):
     raise TypeError(f"{name} must be a {dtype} tensor like the network's weights; got dtype {x.dtype} — use {fix}.")
 
 
+def _bad_features(model, x):
+    """Raise the clear error for an input whose last dimension a discriminator cannot take (the slow
+    half of the check in ``forward``; the cheap test reads ``sizes`` only)."""
+    width = model.sizes[0]
+    kind = type(model).__name__
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{kind} expects a tensor of shape (n, {width}); got {type(x).__name__} {_show(x)}.")
+    why = ""
+    if isinstance(model, Discriminator) and width == 4:
+        why = " (the classic D sees 4 moments: use gan_lesson.features.moments(x))"
+    elif x.dim() >= 1 and x.shape[-1] != width:
+        why = f" (input_size={width}: one row of {width} numbers per sample)"
+    raise ValueError(f"{kind} expects (n, {width}) inputs{why}; got {tuple(x.shape)}.")
+
+
 def count_parameters(model):
     """Number of trainable numbers (weights and biases) in ``model``."""
     if not isinstance(model, nn.Module):
@@ -145,6 +160,8 @@ class Discriminator(nn.Module):
         self.map3 = nn.Linear(hidden_size, output_size)
 
     def forward(self, x):
+        if not (isinstance(x, torch.Tensor) and x.dim() and x.shape[-1] == self.sizes[0]):
+            _bad_features(self, x)
         x = torch.sigmoid(self.map1(x))
         x = torch.sigmoid(self.map2(x))
         x = self.map3(x)
@@ -244,6 +261,8 @@ class MLPDiscriminator(nn.Module):
         self.net = _mlp(self.sizes, activation)
 
     def forward(self, x):
+        if not (isinstance(x, torch.Tensor) and x.dim() and x.shape[-1] == self.sizes[0]):
+            _bad_features(self, x)
         x = self.net(x)
         return x if self.outputs_logits else torch.sigmoid(x)
 

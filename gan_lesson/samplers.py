@@ -78,6 +78,22 @@ def _points(name, x):
     return _real_numbers(name, x, "numbers (a number, list, array or tensor)")
 
 
+_EPS32 = torch.finfo(torch.float32).eps
+
+
+def _check_resolution(location, scale, where, centred, offset):
+    """Refuse parameters whose spread ``scale`` float32 cannot represent at ``location``: samples
+    there come in steps of about eps·|location|, and a spread under 8 such steps is rounded away
+    (Gaussian(1e8, 1) gives samples of std 8, and training 'finishes' at distance 0). ``where``
+    names the parameters and their values; ``centred`` is the call with ``offset`` taken away."""
+    spacing = _EPS32 * abs(location)
+    if scale > 0 and spacing > scale / 8:
+        raise ValueError(f"{where}: float32 (the samples' and the networks' number type) holds numbers near "
+                         f"{abs(location):.4g} only in steps of up to {spacing:.3g}, so a spread of {scale:.3g} "
+                         f"would be rounded away. Centre the data: use {centred} (subtract the offset {offset:.10g}) "
+                         "and add the offset back to the samples afterwards.")
+
+
 def _fmt(x):
     if isinstance(x, float):
         return f"{x:.4g}"
@@ -151,6 +167,8 @@ class Gaussian(_OneDimensional):
         super().__init__(seed)
         self.mu = check_number("mean", mean)
         self.sigma = check_number("std", std, low=0, low_open=True)
+        _check_resolution(self.mu, self.sigma, f"mean={self.mu:.10g} with std={self.sigma:g}",
+                          f"Gaussian(0, {self.sigma:g})", self.mu)
         self._dist = stats.norm(self.mu, self.sigma)
 
     def _draw(self, n, generator):
@@ -170,6 +188,10 @@ class Uniform(_OneDimensional):
         if not self.high > self.low:
             raise ValueError(f"high must be greater than low; got low={self.low:g}, high={self.high:g}.")
         self.dim = check_int("dim", dim, low=1)
+        mid = (self.low + self.high) / 2
+        _check_resolution(max(abs(self.low), abs(self.high)), self.high - self.low,
+                          f"low={self.low:.10g}, high={self.high:.10g}",
+                          f"Uniform({self.low - mid:g}, {self.high - mid:g})", mid)
         self._dist = stats.uniform(self.low, self.high - self.low)
 
     def _draw(self, n, generator):
@@ -193,6 +215,9 @@ class Gamma(_OneDimensional):
         self.scale = check_number("scale", scale, low=0, low_open=True)
         self.loc = check_number("loc", loc)
         self._dist = stats.gamma(self.shape, loc=self.loc, scale=self.scale)
+        _check_resolution(self.loc + self.shape * self.scale, self.scale * math.sqrt(self.shape),
+                          f"loc={self.loc:g} with shape={self.shape:g}, scale={self.scale:g}",
+                          f"Gamma({self.shape:g}, {self.scale:g}, loc=0)", self.loc)
 
     def _draw(self, n, generator):
         # torch's Gamma sampler takes no generator; numpy's does, seeded from the torch stream
@@ -225,6 +250,9 @@ class Mixture(_OneDimensional):
         weights = _numbers_list("weights", weights, "weights, one per mean", low=0)
         if len(weights) != len(means) or sum(weights) <= 0:
             raise ValueError(f"weights must be {len(means)} non-negative numbers with a positive sum; got {weights}.")
+        for i, (m, sd) in enumerate(zip(means, stds)):
+            _check_resolution(m, sd, f"means[{i}]={m:.10g} with stds[{i}]={sd:g}",
+                              f"means=[{', '.join(f'{v - m:g}' for v in means)}]", m)
         total = sum(weights)
         self.means, self.stds = means, stds
         self.weights = [w / total for w in weights]
@@ -273,6 +301,11 @@ class Gaussian2D(Sampler):
         super().__init__(seed)
         self.A = _fixed_numbers("A", A, (2, 2), "a finite 2×2 matrix of numbers")
         self.b = _fixed_numbers("b", b, (2,), "2 finite numbers")
+        spread = self.A.double().norm(dim=0)        # each coordinate's std: the norm of A's column
+        for j in range(2):
+            _check_resolution(float(self.b[j]), float(spread[j]),
+                              f"b[{j}]={float(self.b[j]):g} with a std of {float(spread[j]):.3g} (from A)",
+                              "b=[0, 0]", float(self.b[j]))
 
     def _draw(self, n, generator):
         return torch.randn(n, 2, generator=generator) @ self.A + self.b
@@ -332,6 +365,11 @@ class Sequences(Sampler):
         self.high = check_number("high", high)
         if not self.high > self.low:
             raise ValueError(f"high must be greater than low; got low={self.low:g}, high={self.high:g}.")
+        mid = (self.low + self.high) / 2
+        _check_resolution(max(abs(self.low), abs(self.high + 2)), self.high - self.low,
+                          f"low={self.low:.10g}, high={self.high:.10g}",
+                          f"Sequences({self.low - mid:g}, {self.high - mid:g})",
+                          mid)
 
     def _draw(self, n, generator):
         abc = self.low + (self.high - self.low) * torch.rand(n, 3, generator=generator)
@@ -377,8 +415,19 @@ class Empirical(Sampler):
             raise ValueError("data must hold only finite numbers; it contains NaN or infinity.")
         self.data = data
         self.dim = data.shape[1]
+        rows, cols = data.shape
+        # as fit(array) says: fewer rows than columns is almost surely a data set lying on its side.
+        # Refused at the first draw (where fit and the student first use it), after the memory check.
+        self._sideways = None
+        if rows <= cols:
+            self._sideways = (f"data: a data set has one sample per row, and this one has {rows} row"
+                              f"{'s' if rows != 1 else ''} of {cols} numbers, so it would train a {cols}-D GAN on "
+                              f"{rows} sample{'s' if rows != 1 else ''}. If the samples run along the other axis, "
+                              f"pass data.T (shape ({cols}, {rows})){' or data.reshape(-1, 1)' if rows == 1 else ''}.")
 
     def _draw(self, n, generator):
+        if self._sideways is not None:
+            raise ValueError(self._sideways)
         return self.data[torch.randint(len(self.data), (n,), generator=generator)]
 
     def _params(self):

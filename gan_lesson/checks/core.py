@@ -28,6 +28,7 @@ import functools
 import inspect
 import math
 import signal
+import sys
 import threading
 import time
 
@@ -84,10 +85,35 @@ class _TimeUp(BaseException):
 
 
 class _Limit:
-    """One time limit in force: its length, whether its alarm went off, how often it waited for an import."""
+    """One time limit in force: its length, whether its alarm went off, how often it waited for an
+    import, how often it fired again after its time-out was swallowed."""
 
     def __init__(self, seconds):
-        self.seconds, self.fired, self.deferred = seconds, False, 0
+        self.seconds, self.fired, self.deferred, self.refired = seconds, False, 0, 0
+
+
+#: Once a time limit has fired, it fires again every REFIRE seconds until the code ends: code that
+#: swallowed the first time-out (a bare ``except:`` in a retry loop) gets another chance to stop.
+REFIRE = 0.5
+
+
+def _swallowed_message(what):
+    return (f"\n✗ The time limit ran out, but {what or 'your code'} is still running: it catches every exception "
+            "(a bare `except:` or `except BaseException`), so the time limit cannot stop it, and it may run "
+            "forever. Interrupt the kernel (■), or restart it (Kernel → Restart) if that does not stop it; then "
+            "narrow the `except:` to the exception it expects (e.g. `except ValueError:`).\n")
+
+
+def _tell(text):
+    """Write ``text`` where the student sees it even when sys.stderr is captured (the real stderr)."""
+    stream = sys.__stderr__
+    if stream is None:
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
 
 
 _limits = []        # the time limits whose timers this module set, innermost last (main thread only)
@@ -110,6 +136,8 @@ def _time_limit(seconds, what=None):
     An outer timer that fires sooner (a checker's, or anyone's) is left alone; a later one is
     paused and set again afterwards with the time it has left, its handler restored. If the alarm
     went off but the body swallowed it (a bare ``except:``), the time-out is raised on the way out.
+    Until the body ends the alarm fires again every ``REFIRE`` seconds; if one of those finds the
+    code still running, the real stderr is told, once, that the code catches every exception.
     """
     main = threading.current_thread() is threading.main_thread()
     mine = _Limit(seconds)
@@ -126,7 +154,12 @@ def _time_limit(seconds, what=None):
                 mine.deferred += 1
                 signal.setitimer(signal.ITIMER_REAL, 0.05)
                 return
+            if mine.fired:                                # the last time-out was swallowed: say so, once
+                mine.refired += 1
+                if mine.refired == 1:
+                    _tell(_swallowed_message(what))
             mine.fired = True
+            signal.setitimer(signal.ITIMER_REAL, REFIRE)  # fire again should this one be swallowed too
             raise _TimeUp(seconds)
 
         started = time.monotonic()
@@ -148,7 +181,7 @@ def _time_limit(seconds, what=None):
                 signal.setitimer(signal.ITIMER_REAL, seconds)
             yield
         finally:
-            if own:                                   # one-shot: once disarmed (or fired) it is silent
+            if own:                                   # disarmed (also its re-firing) once the body ends
                 signal.setitimer(signal.ITIMER_REAL, 0)
     except _TimeUp as up:
         if up.what is None:
@@ -189,6 +222,11 @@ def _time_up_message(exercise, up):
             "input in a cell of its own; if that cell hangs, interrupt the kernel with the stop button (■).")
 
 
+def _is_sampler_class(cls):
+    from ..samplers import Sampler       # here: the checks machinery must not need the samplers to import
+    return issubclass(cls, Sampler)
+
+
 def call(fn, *args, what="your function", limit=None, diagnose=True, **kwargs):
     """Run the student's ``fn``; a stub becomes NotAttempted, a crash becomes a clear Fail.
 
@@ -201,6 +239,10 @@ def call(fn, *args, what="your function", limit=None, diagnose=True, **kwargs):
     if not diagnose:
         with _time_limit(seconds, what):
             return fn(*args, **kwargs)
+    if isinstance(fn, type) and _is_sampler_class(fn):
+        raise Fail(f"you passed the class {fn.__name__} itself; pass your own function (or an instance).",
+                   f"Give the function you wrote in the exercise (its name, no parentheses), not gan_lesson's "
+                   f"{fn.__name__}.")
     if not callable(fn):
         raise Fail(f"{what} should be a function (or model) you can call, but it is {type(fn).__name__}.",
                    "Run the cell that defines it, and pass the function itself (no parentheses).")

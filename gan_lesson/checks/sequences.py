@@ -336,6 +336,9 @@ def check_series_models(make_generator, make_discriminator):
 # D's logits on two small batches; chosen so that every wrong formula gives a value of its own
 REAL_LOGITS = (torch.tensor([[2.0], [0.5], [-1.0], [3.0]]), torch.tensor([[1.2], [-0.3], [4.0]]))
 FAKE_LOGITS = (torch.tensor([[-2.0], [0.3], [-0.5], [1.5]]), torch.tensor([[-3.0], [0.8], [-1.1]]))
+# a real and a fake batch of different sizes: a d_loss that assumes n == m (targets for both halves
+# built from real_logits) fails or goes wrong only here
+UNEQUAL_LOGITS = (torch.tensor([[0.7], [-1.4], [2.2]]), torch.tensor([[-0.6], [1.9]]))
 EXTREME = 200.0       # a logit this large gives sigmoid = 1 exactly in float32
 REJECTED = -8.0       # D's logit for a fake it confidently rejects: σ ≈ 0.0003
 LOGIT_HINT = ("D returns logits here: use F.binary_cross_entropy_with_logits(logits, targets), or F.softplus: "
@@ -449,6 +452,36 @@ def _gradient_matches(fn, args, reference, name, signature, scales=(1.0,)):
            "Build the loss directly from the logits, without detaching any part of it.")
 
 
+def _unequal_batches(d_loss, sig, half):
+    """d_loss on 3 real and 2 fake logits: catches a loss that assumes both batches have n rows."""
+    r, f = UNEQUAL_LOGITS
+    sizes = f"{r.shape[0]} real and {f.shape[0]} fake logits"
+    assumes = ("it assumes both batches have the same number of rows, e.g. it concatenates them and builds the "
+               "targets for both halves from real_logits")
+    fix = ("Build each batch's targets from its own logits: torch.ones_like(real_logits) for the real batch and "
+           "torch.zeros_like(fake_logits) for the fake one (simplest: two BCE terms, one per batch, added).")
+    try:
+        value = float(_loss_call(d_loss, (r, f), "d_loss", sig).detach())
+    except Fail as failed:
+        problem = str(failed.args[0])
+        if not problem.startswith("calling "):
+            raise
+        raise Fail(f"d_loss works when the real and fake batches have the same size, but on {sizes} "
+                   f"{problem[len('calling '):]}: {assumes}.", fix) from None
+    right = float(_sp(-r) + _sp(f))
+    accepted = [right]
+    if half:    # the mean over both batches: halves of equal weight, or one BCE over the joined batch
+        accepted += [right / 2, float((F.softplus(-r).sum() + F.softplus(f).sum()) / (r.shape[0] + f.shape[0]))]
+    if any(abs(value - a) <= 1e-4 * (1 + abs(a)) for a in accepted):
+        return
+    if abs(value - float(_sp(-r) + F.softplus(f).sum() / r.shape[0])) <= 1e-4 * (1 + abs(right)):
+        raise Fail(f"on {sizes} d_loss gives {value:.4f}, not {right:.4f}: the fakes' term is divided by the number "
+                   f"of real rows: {assumes}.", fix)
+    _match(value, _d_candidates(r, f), "d_loss")
+    expect(False, f"d_loss is right when the real and fake batches have the same size, but on {sizes} it gives "
+           f"{value:.4f}; the right value is {right:.4f}: {assumes}.", fix)
+
+
 @checker("step 3, d_loss(real_logits, fake_logits) and g_loss(fake_logits)")
 def check_series_losses(d_loss, g_loss):
     sig = "d_loss(real_logits, fake_logits)"
@@ -466,6 +499,7 @@ def check_series_losses(d_loss, g_loss):
         _match(value, _d_candidates(r, f), "d_loss")
         expect(False, f"on a batch of {r.shape[0]} logits it gives {value:.4f}; the right value is {right:.4f}.",
                LOGIT_HINT)
+    _unequal_batches(d_loss, sig, half)
     reference = (lambda r, f: (_sp(-r) + _sp(f)) * (0.5 if half else 1.0))
     _gradient_matches(d_loss, (REAL_LOGITS[0], FAKE_LOGITS[0]), reference, "d_loss", sig)
     _finite_at_extremes(d_loss, (torch.tensor([[-EXTREME], [EXTREME]]), torch.tensor([[EXTREME], [-EXTREME]])),
