@@ -27,3 +27,14 @@ __all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Recipe", "RE
 __version__ = "1.0.0"
 
 _guard.pass_on()
+
+_LATER = ("batched", "widgets", "surfaces", "sequences", "data", "images", "conditional", "checks",
+          "student_copy", "validation", "interrupts")
+
+
+def __getattr__(name):
+    """``gl.batched``, ``gl.widgets``, … work without importing them first (they load on first use)."""
+    if name in _LATER:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'gan_lesson' has no attribute {name!r}")

@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .losses import LOSSES
 from .metrics import precision_recall
+from .validation import check_choice
 
 __all__ = ["Diagnosis", "diagnose", "KINDS"]
 
@@ -79,6 +81,11 @@ def diagnose(history, *, reference=None, samples=None, loss="non_saturating", st
         loss = history.recipe.loss
         status = history.status if status is None else status
         history = history.history
+    loss = check_choice("loss", loss, LOSSES)
+    for name, value in (("samples", samples), ("reference", reference)):
+        if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim == 2 and value.shape[0] == 1 < value.shape[1]:
+            raise ValueError(f"{name} has shape {tuple(value.shape)}: one row of {value.shape[1]} numbers; samples go "
+                             f"one per row, so pass {name}.T (or {name}.reshape(-1, 1)).")
     if reference is not None and not isinstance(reference, (torch.Tensor, np.ndarray)):
         raise TypeError(f"reference must be real samples, a tensor or array (n, d) such as result.reference; got "
                         f"{type(reference).__name__}. A sampler gives them: reference=sampler(2000).")

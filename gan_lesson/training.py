@@ -644,7 +644,7 @@ class _Progress:
 
 def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=None, g_steps=None,
         batch_size=None, seed=0, callback=None, loss=None, features=None, noise=None, order=None,
-        d_pretrain=None, log_every=None, report_every=None, progress=True, threads=1):
+        d_pretrain=None, log_every=None, report_every=None, progress=True, threads=1, **unknown):
     """Train a GAN on ``target`` and return a ``FitResult``.
 
     ``target``: a function ``n -> tensor (n, d)`` of real samples (a sampler from
@@ -657,11 +657,28 @@ def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=N
     a closing line (the summary, or why the run stopped early; ``result.message`` holds it too);
     ``threads`` is the PyTorch thread count used while training.
     """
+    if unknown:
+        raise TypeError(_unknown_setting("fit", sorted(unknown)[0], FIT_SETTINGS))
     with interrupt_guard() as guard:     # from the first line: a Ctrl-C never lands half-way
         return _fit(target, guard, recipe=recipe, epochs=epochs, lr_d=lr_d, lr_g=lr_g, d_steps=d_steps,
                     g_steps=g_steps, batch_size=batch_size, seed=seed, callback=callback, loss=loss,
                     features=features, noise=noise, order=order, d_pretrain=d_pretrain, log_every=log_every,
                     report_every=report_every, progress=progress, threads=threads)
+
+
+FIT_SETTINGS = ("recipe", "epochs", "lr_d", "lr_g", "d_steps", "g_steps", "batch_size", "seed", "callback", "loss",
+                "features", "noise", "order", "d_pretrain", "log_every", "report_every", "progress", "threads")
+
+
+def _unknown_setting(function, name, settings):
+    """The message for a keyword ``function`` does not take: a near miss named, the settings listed."""
+    import difflib
+    if name in ("lr", "learning_rate", "lr_both"):
+        guess = " Did you mean lr_d and lr_g (one learning rate for each network)?"
+    else:
+        close = difflib.get_close_matches(name, settings, n=1, cutoff=0.6)
+        guess = f" Did you mean {close[0]}?" if close else ""
+    return f"{function}() has no setting {name!r}.{guess} Its settings are: {', '.join(settings)}."
 
 
 def _fit(target, guard, *, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_size, seed, callback, loss,

@@ -590,3 +590,27 @@ def test_the_coach_names_the_results_it_cannot_read():
     result = gl.fit(samplers.Gaussian(), epochs=100, progress=False)
     with pytest.raises(TypeError, match="reference must be real samples.*got Gaussian"):
         gl.coach.diagnose(result.history, reference=samplers.Gaussian())
+
+
+def test_a_misspelt_setting_is_named_with_the_one_meant():
+    with pytest.raises(TypeError, match=r"no setting 'lr'. Did you mean lr_d and lr_g"):
+        gl.fit(samplers.Gaussian(), lr=1e-3)
+    with pytest.raises(TypeError, match=r"no setting 'epoch'. Did you mean epochs\?"):
+        gl.fit(samplers.Gaussian(), epoch=10)
+
+
+def test_every_module_in_the_readme_is_reachable_from_the_package():
+    """The accident: gl.batched.fit_many raised AttributeError though README lists the module."""
+    import subprocess
+    import sys
+    code = ("import gan_lesson as gl; gl.batched.fit_many; gl.widgets.Dashboard; gl.surfaces; gl.sequences; "
+            "gl.data.load_digits; gl.images; gl.conditional; gl.checks; gl.student_copy")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_the_coach_checks_the_loss_and_the_samples_shape():
+    result = gl.fit(samplers.Gaussian(), epochs=60, progress=False)
+    with pytest.raises(ValueError, match="loss must be one of 'non_saturating'.*got 'wgan'"):
+        gl.coach.diagnose(result.history, loss="wgan")
+    with pytest.raises(ValueError, match=r"samples has shape \(1, 1000\).*pass samples.T"):
+        gl.coach.diagnose(result.history, reference=result.reference, samples=torch.randn(1, 1000))
