@@ -30,7 +30,8 @@ from .recipes import RECIPES, recipe_named
 from .samplers import Sampler
 from .interrupts import interrupt_guard
 from .training import Standardiser, _as_target, _draw, check_spread, torch_threads
-from .validation import check_bool, check_int, check_number, check_seed, short_repr as _show
+from .validation import check_bool, check_int, check_number, check_seed, unknown_setting
+from .validation import short_repr as _show
 
 __all__ = ["fit_many", "stability_map", "estimate_bytes", "ManyResult", "StabilityMap", "StackedMLP"]
 
@@ -179,7 +180,7 @@ def _distances(samples, reference, projections=32):
 
 
 def fit_many(target, *, seeds=16, lr_d=None, lr_g=None, recipe="modern", epochs=None,
-             batch_size=None, loss=None, log_every=None, threads=1, progress=True):
+             batch_size=None, loss=None, log_every=None, threads=1, progress=True, **unknown):
     """Train independent GANs on ``target`` at once, one per seed; returns a ``ManyResult``.
 
     ``seeds``: how many (``16`` means seeds 0–15) or which (``range(64)``, ``[3, 7, 11]``).
@@ -191,6 +192,8 @@ def fit_many(target, *, seeds=16, lr_d=None, lr_g=None, recipe="modern", epochs=
     or 'least_squares'. ``threads``: PyTorch threads (1 by default: on a shared machine a
     second thread often waits for a busy core; see benchmarks/many_benchmark.py for both).
     """
+    if unknown:
+        raise TypeError(unknown_setting("fit_many", sorted(unknown)[0], MANY_SETTINGS))
     rec = recipe_named(recipe)
     changes = {k: v for k, v in dict(epochs=epochs, batch_size=batch_size, loss=loss,
                                      log_every=log_every).items() if v is not None}
@@ -235,6 +238,9 @@ def estimate_bytes(m, recipe, dim=1):
     sizes_d = (dim, *rec.d_hidden, 1)
     weights = sum(a * b + b for a, b in zip(sizes_g[:-1], sizes_g[1:])) + sum(a * b + b for a, b in zip(sizes_d[:-1], sizes_d[1:]))
     return int(4 * m * (3 * steps + 2 * snapshot + 5 * weights) + 4 * 7000 * dim)
+
+
+MANY_SETTINGS = ("seeds", "lr_d", "lr_g", "recipe", "epochs", "batch_size", "loss", "log_every", "threads", "progress")
 
 
 def _seed_list(seeds):
@@ -434,6 +440,9 @@ def stability_map(target, lr_d, lr_g, *, seeds=8, threshold=0.1, recipe="modern"
     A GAN "fits" when its distance to the target is below ``threshold`` target standard
     deviations. Returns a ``StabilityMap``.
     """
+    unknown = sorted(set(kwargs) - set(MANY_SETTINGS) - {"seeds", "lr_d", "lr_g"})
+    if unknown:
+        raise TypeError(unknown_setting("stability_map", unknown[0], ("seeds", "threshold", *MANY_SETTINGS[1:])))
     lr_d, lr_g = _rate_list("lr_d", lr_d), _rate_list("lr_g", lr_g)
     seeds = check_int("seeds", seeds, low=1)
     threshold = check_number("threshold", threshold, low=0, low_open=True)

@@ -152,6 +152,9 @@ def gradient_penalty(critic, real, fake, *, weight=10.0, one_sided=True, generat
     its slope from −1 to +1 it must pass through 0, where the penalty is largest.
     ``critic``: a callable from samples ``(n, d)`` to scores; ``real`` and ``fake``: ``(n, d)``.
     """
+    if isinstance(critic, type):
+        raise TypeError(f"critic must be a model (an nn.Module instance) or a function; got the class "
+                        f"{critic.__name__} itself. Note the brackets: {critic.__name__}(...) makes one.")
     if not callable(critic):
         raise TypeError(f"critic must be callable (a module or function); got {type(critic).__name__}.")
     weight = check_number("weight", weight, low=0)

@@ -127,7 +127,11 @@ class Sampler:
         return self
 
     def _draw(self, n, generator):
-        raise NotImplementedError
+        name = type(self).__name__
+        also = " (it defines sample() instead, which the sampler never calls)" if "sample" in type(self).__dict__ else ""
+        raise NotImplementedError(f"{name} must define _draw(self, n, generator), returning a tensor (n, dim) drawn "
+                                  f"with that torch.Generator{also}. Or give fit a plain function n -> tensor (n, d), "
+                                  "or Empirical(data).")
 
     def _params(self):
         return {}

@@ -42,7 +42,8 @@ from .metrics import moments as _moments
 from .models import Discriminator, Generator, LinearGenerator, MLPDiscriminator, MLPGenerator
 from .recipes import RECIPES, Recipe, recipe_named
 from .samplers import Empirical, Sampler, noise_sampler
-from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed, short_repr as _show
+from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed, unknown_setting
+from .validation import short_repr as _show
 
 __all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser",
            "DataGenerator", "DataDiscriminator", "torch_threads", "check_spread"]
@@ -658,7 +659,7 @@ def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=N
     ``threads`` is the PyTorch thread count used while training.
     """
     if unknown:
-        raise TypeError(_unknown_setting("fit", sorted(unknown)[0], FIT_SETTINGS))
+        raise TypeError(unknown_setting("fit", sorted(unknown)[0], FIT_SETTINGS))
     with interrupt_guard() as guard:     # from the first line: a Ctrl-C never lands half-way
         return _fit(target, guard, recipe=recipe, epochs=epochs, lr_d=lr_d, lr_g=lr_g, d_steps=d_steps,
                     g_steps=g_steps, batch_size=batch_size, seed=seed, callback=callback, loss=loss,
@@ -668,17 +669,6 @@ def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=N
 
 FIT_SETTINGS = ("recipe", "epochs", "lr_d", "lr_g", "d_steps", "g_steps", "batch_size", "seed", "callback", "loss",
                 "features", "noise", "order", "d_pretrain", "log_every", "report_every", "progress", "threads")
-
-
-def _unknown_setting(function, name, settings):
-    """The message for a keyword ``function`` does not take: a near miss named, the settings listed."""
-    import difflib
-    if name in ("lr", "learning_rate", "lr_both"):
-        guess = " Did you mean lr_d and lr_g (one learning rate for each network)?"
-    else:
-        close = difflib.get_close_matches(name, settings, n=1, cutoff=0.6)
-        guess = f" Did you mean {close[0]}?" if close else ""
-    return f"{function}() has no setting {name!r}.{guess} Its settings are: {', '.join(settings)}."
 
 
 def _fit(target, guard, *, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_size, seed, callback, loss,

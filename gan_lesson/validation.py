@@ -4,12 +4,13 @@ Each check raises a ``TypeError`` (wrong kind of value) or ``ValueError`` (right
 value) whose message names the parameter, repeats the value it received and says what is
 accepted, e.g. ``lr_d must be a finite number > 0; got -0.1.``
 """
+import difflib
 import math
 import numbers
 
 import numpy as np
 
-__all__ = ["short_repr", "check_number", "check_int", "check_seed", "check_choice", "check_callable", "check_bool",
+__all__ = ["short_repr", "unknown_setting", "check_number", "check_int", "check_seed", "check_choice", "check_callable", "check_bool",
            "MAX_SEED"]
 
 #: Seeds are whole numbers from 0 to MAX_SEED (what numpy's and PyTorch's generators both take,
@@ -103,3 +104,13 @@ def check_bool(name, value):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False; got {_show(value)}.")
     return bool(value)
+
+
+def unknown_setting(function, name, settings):
+    """The message for a keyword ``function`` does not take: a near miss named, the settings listed."""
+    if name in ("lr", "learning_rate", "lr_both"):
+        guess = " Did you mean lr_d and lr_g (one learning rate for each network)?"
+    else:
+        close = difflib.get_close_matches(name, settings, n=1, cutoff=0.6)
+        guess = f" Did you mean {close[0]}?" if close else ""
+    return f"{function}() has no setting {name!r}.{guess} Its settings are: {', '.join(settings)}."

@@ -614,3 +614,21 @@ def test_the_coach_checks_the_loss_and_the_samples_shape():
         gl.coach.diagnose(result.history, loss="wgan")
     with pytest.raises(ValueError, match=r"samples has shape \(1, 1000\).*pass samples.T"):
         gl.coach.diagnose(result.history, reference=result.reference, samples=torch.randn(1, 1000))
+
+
+def test_the_last_held_out_finds():
+    """A misspelt keyword to the batched trainers, a Sampler subclass that defines sample() instead of
+    _draw(), and a critic class handed to the gradient penalty."""
+    with pytest.raises(TypeError, match=r"stability_map\(\) has no setting 'seed'. Did you mean seeds\?"):
+        stability_map(samplers.Gaussian(), [1e-3], [1e-3], seed=2, epochs=20)
+    with pytest.raises(TypeError, match=r"fit_many\(\) has no setting 'seed'. Did you mean seeds\?"):
+        fit_many(samplers.Gaussian(), seed=3)
+
+    class Mine(samplers.Sampler):
+        def sample(self, n):
+            return torch.randn(n, 1)
+
+    with pytest.raises(NotImplementedError, match=r"Mine must define _draw\(self, n, generator\).*defines sample\(\) instead"):
+        gl.fit(Mine(), epochs=20, progress=False)
+    with pytest.raises(TypeError, match=r"got the class MLPDiscriminator itself. Note the brackets"):
+        gl.losses.gradient_penalty(gl.models.MLPDiscriminator, torch.randn(8, 1), torch.randn(8, 1))
