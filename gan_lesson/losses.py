@@ -26,7 +26,8 @@ from .validation import _show, check_bool, check_choice, check_number
 
 __all__ = ["LOSSES", "discriminator_loss", "generator_loss_minimax", "generator_loss_non_saturating",
            "least_squares_d_loss", "least_squares_g_loss", "wasserstein_d_loss", "wasserstein_g_loss",
-           "gradient_penalty", "clip_weights", "value_function", "loss_functions", "LOG4"]
+           "gradient_penalty", "clip_weights", "value_function", "loss_functions", "LOG4",
+           "Loss", "REGISTRY", "get"]
 
 #: The names ``fit`` and the dashboard accept for ``loss``.
 LOSSES = ("non_saturating", "minimax", "least_squares", "wasserstein_gp", "wasserstein_clip")
@@ -230,16 +231,64 @@ def clip_weights(model, clip=0.01):
         p.clamp_(-clip, clip)
 
 
-def loss_functions(name):
-    """``(d_loss(d_real, d_fake, logits), g_loss(d_fake, logits))`` for a loss name in ``LOSSES``.
+# --------------------------------------------------------------------------- the registry
 
-    The returned functions skip argument checks; they are what the training loop calls.
+class Loss:
+    """One way of scoring the two players: D's loss, G's loss, and what D's output means.
+
+    ``probabilities``: D's output is read as P(real) (through a sigmoid when D returns logits);
+    otherwise it is a raw score. ``bounded``: whether D's loss has a floor (the BCE family and
+    least squares do; the Wasserstein critic's does not). ``penalty``: ``None``, ``"gradient"``
+    (a gradient penalty added to D's loss) or ``"clip"`` (D's weights clamped after its step).
+    ``d_loss(d_real, d_fake, logits)`` and ``g_loss(d_fake, logits)`` skip argument checks: they
+    are what the training loop calls. ``logits`` says whether D's outputs are raw scores.
     """
-    check_choice("loss", name, LOSSES)
-    if name == "non_saturating":
-        return _d_bce, _g_non_saturating
-    if name == "minimax":
-        return _d_bce, _g_minimax
-    if name == "least_squares":
-        return (lambda r, f, logits: _ls_d(r, f)), (lambda f, logits: _ls_g(f))
-    return (lambda r, f, logits: _w_d(r, f)), (lambda f, logits: _w_g(f))
+
+    def __init__(self, name, d_loss, g_loss, *, probabilities, bounded, penalty=None, formula=""):
+        self.name, self._d, self._g = name, d_loss, g_loss
+        self.probabilities, self.bounded, self.penalty, self.formula = probabilities, bounded, penalty, formula
+
+    def d_loss(self, d_real, d_fake, logits=True):
+        return self._d(d_real, d_fake, logits)
+
+    def g_loss(self, d_fake, logits=True):
+        return self._g(d_fake, logits)
+
+    def __repr__(self):
+        reads = "P(real)" if self.probabilities else "a raw score"
+        extra = f", {self.penalty} penalty" if self.penalty else ""
+        return f"Loss({self.name!r}: D's output read as {reads}{extra}; {self.formula})"
+
+
+#: Every loss ``fit``, ``fit_many`` and the dashboard accept, by name. Adding a loss is one entry
+#: here plus its test in tests/test_losses.py.
+REGISTRY = {loss.name: loss for loss in (
+    Loss("non_saturating", _d_bce, _g_non_saturating, probabilities=True, bounded=True,
+         formula="L_D = −mean log D(x) − mean log(1 − D(G(z))), L_G = −mean log D(G(z))"),
+    Loss("minimax", _d_bce, _g_minimax, probabilities=True, bounded=True,
+         formula="L_D as non_saturating, L_G = mean log(1 − D(G(z)))"),
+    Loss("least_squares", lambda r, f, logits: _ls_d(r, f), lambda f, logits: _ls_g(f),
+         probabilities=False, bounded=True,
+         formula="L_D = ½ mean (D(x) − 1)² + ½ mean D(G(z))², L_G = ½ mean (D(G(z)) − 1)²"),
+    Loss("wasserstein_gp", lambda r, f, logits: _w_d(r, f), lambda f, logits: _w_g(f),
+         probabilities=False, bounded=False, penalty="gradient",
+         formula="L_D = mean C(G(z)) − mean C(x) + gradient penalty, L_G = −mean C(G(z))"),
+    Loss("wasserstein_clip", lambda r, f, logits: _w_d(r, f), lambda f, logits: _w_g(f),
+         probabilities=False, bounded=False, penalty="clip",
+         formula="L_D = mean C(G(z)) − mean C(x), weights clipped, L_G = −mean C(G(z))"),
+)}
+
+assert tuple(REGISTRY) == LOSSES
+
+
+def get(name):
+    """The registered ``Loss`` called ``name`` (a ``ValueError`` naming the choices otherwise)."""
+    if isinstance(name, Loss):
+        return name
+    return REGISTRY[check_choice("loss", name, tuple(REGISTRY))]
+
+
+def loss_functions(name):
+    """``(d_loss(d_real, d_fake, logits), g_loss(d_fake, logits))`` for a registered loss name."""
+    loss = get(name)
+    return loss.d_loss, loss.g_loss
