@@ -1,11 +1,13 @@
 """The checkers of notebook 08: the notebook's solutions pass, and each typical mistake in the
-scaler, the two dense networks, the two losses and the two training steps is named."""
+scaler, the two dense networks, the two losses and the two training steps is named; the judge of
+a trained result passes a perfect generator and says which measure a bad one misses, and why."""
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from gan_lesson.checks import check_series_losses, check_series_models, check_series_scaler, check_series_steps
+from gan_lesson.checks.sequences import JOINT_TARGET, RESULT_N, VALIDITY_TARGET, check_series_result
 from notebook_cells import solution_namespace
 
 NOTEBOOK = "08_challenge_sequences.ipynb"
@@ -377,3 +379,128 @@ def test_steps_that_are_each_right_but_drift_between_calls_are_caught(capsys):
         return g_ok(G, D, g_opt, d_opt, z)
 
     fails_with(check_series_steps, (d_ok, g_step), "each step is right on its own", capsys)
+
+
+
+# --------------------------------------------------------------------------- the trained result (open challenge)
+
+def uniform3(n):
+    return torch.rand(n, 3)
+
+
+def as_is(y):
+    return y
+
+
+def rows(a, b, c):
+    return torch.stack([a, b, c, c + 1, c + 2], dim=1)
+
+
+def perfect(z):
+    """A generator that is right by construction: noise (n, 3) uniform on [0, 1) -> real series."""
+    a, b, c = (10 * z).T
+    return rows(a, b, c)
+
+
+def test_the_targets_are_those_the_notebook_states():
+    assert (VALIDITY_TARGET, JOINT_TARGET, RESULT_N) == (0.98, 0.90, 20_000)
+
+
+def test_a_perfect_generator_passes_with_its_figures(capsys):
+    ok, out = run(check_series_result, perfect, uniform3, as_is, capsys=capsys)
+    assert ok, out
+    assert out.startswith("✓ the open challenge")
+    assert "on 20 000 series from your generator, validity 100.0 % (target 98 %) and joint coverage 0.9" in out
+
+
+def test_the_result_check_leaves_rng_and_generator_alone(capsys):
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.Linear(8, 5))
+    stats = G[1].running_mean.clone()
+    state = torch.get_rng_state()
+    first = run(check_series_result, G, uniform3, as_is, capsys=capsys)[1]
+    again = run(check_series_result, G, uniform3, as_is, capsys=capsys)[1]
+    assert first == again                                    # the noise is drawn under the checker's seed
+    assert torch.equal(state, torch.get_rng_state())
+    assert torch.equal(G[1].running_mean, stats)             # a copy of G made the series
+
+
+def test_a_collapsed_generator_fails_on_joint_coverage_as_mode_collapse(capsys):
+    def collapsed(z):
+        return torch.tensor([[2.0, 7.0, 4.0, 5.0, 6.0]]).repeat(len(z), 1)
+
+    out = fails_with(check_series_result, (collapsed, uniform3, as_is), "joint coverage 0.008 (target 0.90): joint "
+                     "coverage falls short; a fills only 0.10 of its range", capsys)
+    assert "validity 100.0 %" in out
+    assert "G writes nearly the same series whatever the noise, a mode collapse." in out
+    assert "Hint: Mode collapse" in out
+
+
+def test_a_generator_stuck_in_part_of_the_range_is_a_partial_collapse(capsys):
+    fails_with(check_series_result, (lambda z: perfect(0.25 + 0.5 * z), uniform3, as_is),
+               "G writes series from only part of the range, a partial mode collapse.", capsys)
+
+
+def test_the_tied_generator_fails_on_joint_coverage_with_its_correlations(capsys):
+    def tied(z):
+        t = 10 * z[:, :1]
+        return torch.cat([t, t, t, t + 1, t + 2], dim=1)
+
+    out = fails_with(check_series_result, (tied, uniform3, as_is), "joint coverage 0.040 (target 0.90): joint "
+                     "coverage falls short; a, b and c each fill their range", capsys)
+    assert "(correlations: a and b 1.00, a and c 1.00, b and c 1.00; 0 for real series)" in out
+    assert "G ties the variables to one another, a partial mode collapse." in out
+    assert "plot a against c" in out
+    out = fails_with(check_series_result, (tied, lambda n: torch.rand(n, 1), as_is),
+                     "joint coverage falls short", capsys)
+    assert "Hint: Your noise has 1 number a row: G can then write only a 1-dimensional family of series" in out
+
+
+def test_series_left_in_scaled_units_are_named(capsys):
+    mean, std = torch.tensor([5.0, 5.0, 5.0, 6.0, 7.0]), torch.full((5,), 10 / 12 ** 0.5)
+
+    out = fails_with(check_series_result, (lambda z: (perfect(z) - mean) / std, uniform3, as_is),
+                     "both fall short. Validity: the last three numbers of a series are nearly equal", capsys)
+    assert "That is what scaled series look like" in out
+    assert "Hint: Pass the unscale made from the data your GAN was trained on" in out
+
+
+def test_imprecise_series_are_a_matter_of_precision(capsys):
+    def blurred(z):
+        return perfect(z) + 0.04 * torch.randn(len(z), 5, generator=torch.Generator().manual_seed(1))
+
+    out = fails_with(check_series_result, (blurred, uniform3, as_is), "validity falls short; the series count up "
+                     "by roughly one (100 % of them within 0.5), but only", capsys)
+    assert "a matter of precision" in out and "Hint: Let the learning rate shrink" in out
+
+
+def test_series_that_do_not_count_at_all_point_to_unscale_and_the_output_layer(capsys):
+    torch.manual_seed(0)
+    squeezed = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 5), nn.Tanh())
+    out = fails_with(check_series_result, (squeezed, uniform3, lambda y: 3 * y + 5), "the series do not count up "
+                     "by one, not even roughly", capsys)
+    assert "G's outputs all lie in [−1, 1], as after a tanh." in out
+
+
+def test_series_outside_the_range_are_counted_out(capsys):
+    out = fails_with(check_series_result, (lambda z: 2 * perfect(z), uniform3, as_is),
+                     "of the series have a, b or c outside [0, 10)", capsys)
+    assert "and those earn nothing" in out
+
+
+@pytest.mark.parametrize("G, noise, unscale, words", [
+    (perfect, lambda n: torch.rand(n // 2, 3), as_is, "noise(20000) returned a tensor of shape (10000, 3); it should "
+     "hold 20000 rows"),
+    (perfect, lambda n: [0.0] * n, as_is, "noise(20000) returned a list, not a tensor."),
+    (perfect, uniform3, lambda y: y[:, :4], "unscale(G(noise(20000))) has shape (20000, 4)"),
+    (lambda z: z.numpy(), uniform3, as_is, "your generator returned a ndarray, not a tensor."),
+    (nn.Linear(4, 5), uniform3, as_is, "calling your generator on noise of shape (20000, 3) raised RuntimeError"),
+    (perfect, uniform3, lambda y: "series", "unscale returned a str, not a tensor of numbers."),
+])
+def test_results_of_the_wrong_kind_are_named(G, noise, unscale, words, capsys):
+    fails_with(check_series_result, (G, noise, unscale), words, capsys)
+
+
+def test_an_open_challenge_not_yet_done_is_reported_not_raised(capsys):
+    ok, out = run(check_series_result, None, None, None, capsys=capsys)
+    assert not ok and "the open challenge, your trained generator: nothing to check yet (got None)" in out

@@ -1,13 +1,10 @@
-"""The measures of the sequences challenge: validity, coverage and the score table."""
+"""The measures of the sequences challenge: validity, coverage, joint coverage and the score table."""
 import numpy as np
 import pytest
 import torch
 
 from gan_lesson import samplers
-from gan_lesson.sequences import TOL, coverage, coverage_of, score, steps, validity
-from notebook_cells import cells, solution_namespace
-
-NOTEBOOK = "08_challenge_sequences.ipynb"
+from gan_lesson.sequences import JOINT_BINS, TOL, coverage, coverage_of, joint_coverage, score, steps, validity
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +14,17 @@ def real():
 
 def fixed_series(n=1000, a=1.0, b=2.0, c=3.0):
     return torch.tensor([[a, b, c, c + 1, c + 2]]).repeat(n, 1)
+
+
+def series(a, b, c):
+    """Rows [a, b, c, c+1, c+2] from three columns (n,)."""
+    return torch.stack([a, b, c, c + 1, c + 2], dim=1)
+
+
+def tied(n=20_000, seed=3):
+    """The generator that cheats the per-variable coverage: [t, t, t, t+1, t+2] with t uniform on [0, 10)."""
+    t = 10 * torch.rand(n, generator=torch.Generator().manual_seed(seed))
+    return series(t, t, t)
 
 
 # --------------------------------------------------------------------------- validity
@@ -147,16 +155,74 @@ def test_coverage_of_needs_values():
         coverage_of(torch.zeros(0))
 
 
+# --------------------------------------------------------------------------- joint coverage
+
+def test_a_perfect_sampler_fills_the_cube(real):
+    big = samplers.Sequences(seed=5)(20_000)
+    assert joint_coverage(big) == pytest.approx(0.973, abs=0.01)        # chance alone costs about 0.03
+    assert joint_coverage(real) > 0.95
+    assert JOINT_BINS == 5
+
+
+def test_the_tied_generator_fools_coverage_but_not_joint_coverage():
+    x = tied()
+    assert validity(x) == 1.0
+    assert coverage(x) > 0.98                                           # each of a, b, c alone is uniform
+    assert joint_coverage(x) == pytest.approx(5 / 125)                  # the diagonal's 5 cells of 125
+    assert joint_coverage(x, bins=10) == pytest.approx(10 / 1000)
+
+
+def test_a_collapsed_generator_reaches_one_cell():
+    assert joint_coverage(fixed_series()) == pytest.approx(1 / 125)
+    assert joint_coverage(fixed_series(), bins=2) == pytest.approx(1 / 8)
+
+
+def test_joint_coverage_is_the_share_of_the_cube_reached():
+    g = torch.Generator().manual_seed(6)
+    a, b, c = (10 * torch.rand(20_000, generator=g) for _ in range(3))
+    assert joint_coverage(series(0.4 * a, b, c)) == pytest.approx(0.4, abs=0.01)     # a only in [0, 4): 2 bins of 5
+    assert joint_coverage(series(a, 10 - a, c)) == pytest.approx(25 / 125, abs=0.01)  # b tied to a: 25 cells
+    assert coverage(series(a, 10 - a, c)) > 0.98                                  # which coverage cannot see
+
+
+def test_series_outside_the_cube_or_not_finite_reach_nothing(real):
+    x = real[:1000].clone()
+    x[:500, 1] = 11.0                                     # b outside [0, 10): those rows earn nothing
+    assert joint_coverage(x) <= 0.5 + 1e-9
+    x[:, 0] = float("nan")
+    assert joint_coverage(x) == 0.0
+    assert joint_coverage(real, low=20, high=30) == 0.0
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(bins=0), ValueError, "bins must be a whole number from 1 to 100; got 0."),
+    (dict(bins=101), ValueError, "bins must be a whole number from 1 to 100; got 101."),
+    (dict(low=3, high=1), ValueError, "high must be greater than low; got low=3, high=1."),
+])
+def test_joint_coverage_rejects_bad_arguments(real, kwargs, error, words):
+    with pytest.raises(error) as info:
+        joint_coverage(real, **kwargs)
+    assert str(info.value) == words
+
+
+def test_joint_coverage_checks_the_shape():
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 5\).*got shape \(4, 3\)"):
+        joint_coverage(torch.zeros(4, 3))
+
+
 # --------------------------------------------------------------------------- score
 
 def test_score_prints_a_table_and_returns_the_numbers(real, capsys):
     result = score(real)
     out = capsys.readouterr().out
-    assert set(result) == {"validity", "coverage_a", "coverage_b", "coverage_c", "coverage", "overall", "n"}
+    assert set(result) == {"validity", "coverage_a", "coverage_b", "coverage_c", "coverage", "joint_coverage",
+                           "overall", "n"}
     assert result["validity"] == 1.0 and result["n"] == len(real)
-    assert result["overall"] == pytest.approx(result["validity"] * result["coverage"])
+    assert result["joint_coverage"] == joint_coverage(real)
+    assert result["overall"] == pytest.approx(result["validity"] * result["joint_coverage"])
     for words in ("validity (steps 1 ± 0.1)", "100.0 %", "coverage of a on [0, 10)", "coverage of c",
-                  "coverage (worst; 10 bins)", "overall = validity × coverage", "generated"):
+                  "coverage (worst; 10 bins)", "joint coverage of (a, b, c) (5³ cells)",
+                  "overall = validity × joint coverage", "generated"):
         assert words in out
 
 
@@ -173,6 +239,15 @@ def test_score_compares_several_samples_side_by_side(real, capsys):
     assert line.split()[-1] == "0.100"
 
 
+def test_score_tells_the_tied_generator_by_its_joint_coverage(capsys):
+    results = score({"tied": tied()}, joint_bins=4)
+    out = capsys.readouterr().out
+    assert results["tied"]["coverage"] > 0.98
+    assert results["tied"]["joint_coverage"] == pytest.approx(4 / 64)
+    assert results["tied"]["overall"] == pytest.approx(4 / 64)
+    assert "joint coverage of (a, b, c) (4³ cells)" in out
+
+
 def test_score_can_stay_quiet(real, capsys):
     score(real[:100], show=False)
     assert capsys.readouterr().out == ""
@@ -184,29 +259,10 @@ def test_score_can_stay_quiet(real, capsys):
     ({"bad": torch.zeros(3, 4)}, {}, ValueError, "x['bad'] must have shape (n, 5)"),
     (torch.zeros(3, 5), {"show": "yes"}, TypeError, "show must be True or False; got 'yes'."),
     (torch.zeros(3, 5), {"tol": 0}, ValueError, "tol must be a finite number > 0; got 0.0."),
+    (torch.zeros(3, 5), {"joint_bins": 0}, ValueError, "joint_bins must be a whole number from 1 to 100; got 0."),
 ])
 def test_score_rejects_bad_arguments(x, kwargs, error, words):
     with pytest.raises(error) as info:
         score(x, **kwargs)
     assert words in str(info.value)
 
-
-# --------------------------------------------------------------------------- the notebook's recipe
-
-@pytest.mark.slow
-def test_the_notebooks_recipe_writes_valid_and_varied_series():
-    """Notebook 08's training, run from its own cells (solutions, then the cells tagged "recipe")
-    with the notebook's seed: at least 90 % of fresh series valid, coverage at least 0.9."""
-    threads = torch.get_num_threads()
-    try:
-        ns = solution_namespace(NOTEBOOK)
-        for src in cells(NOTEBOOK, "recipe"):
-            exec(compile(src, f"<{NOTEBOOK} recipe cell>", "exec"), ns)
-        G, history = ns["train"](seed=0, show=False)
-        final = ns["generate"](G, ns["noise"](5000, torch.Generator().manual_seed(123)))
-    finally:
-        torch.set_num_threads(threads)
-    assert final.shape == (5000, 5)
-    assert validity(final) >= 0.9
-    assert coverage(final) >= 0.9
-    assert history["round"][-1] == ns["rounds"] and history["validity"][-1] >= 0.9
