@@ -3,8 +3,9 @@
 A conditional GAN (Mirza and Osindero, 2014) gives G and D one extra input, the label y:
 
 * G: noise ``(n, noise_dim)`` and labels ``(n,)`` → images ``(n, 1, 8, 8)``. The label becomes a
-  one-hot row of ``classes`` numbers appended to the noise (``generator_input``), and the
-  DCGAN generator of notebook 09 (``images.ImageGenerator``) takes the longer vector;
+  one-hot row of ``classes`` numbers appended to the noise (``generator_input``, or the
+  student's own function of that name, passed as ``generator_input=``), and the DCGAN generator
+  of notebook 09 (``images.ImageGenerator``) takes the longer vector;
 * D: images ``(n, 1, 8, 8)`` and labels ``(n,)`` → one logit per image ``(n, 1)``. Each of the
   one-hot numbers becomes a constant 8×8 plane stacked onto the picture as an extra channel
   (``discriminator_input``), so D reads 1 + classes channels; otherwise it is notebook 09's
@@ -107,30 +108,59 @@ def discriminator_input(x, labels, classes=CLASSES):
 
 # --------------------------------------------------------------------------- the two players
 
+def _check_input_maker(generator_input):
+    if generator_input is not None and not callable(generator_input):
+        raise TypeError(f"generator_input must be a function (z, labels, classes) -> tensor (n, noise_dim + classes), "
+                        f"or None for the package's own; got {type(generator_input).__name__}.")
+    return generator_input
+
+
 class ConditionalGenerator(nn.Module):
     """Noise ``(n, noise_dim)`` and labels ``(n,)`` → images ``(n, channels, size, size)`` in [−1, 1].
 
-    ``G(z, labels)`` appends the one-hot label to the noise and runs notebook 09's DCGAN
-    generator (``self.body``, an ``images.ImageGenerator`` for noise_dim + classes inputs).
+    ``G(z, labels)`` builds its input from the noise and the labels, the one-hot label appended
+    to the noise, and runs notebook 09's DCGAN generator on it (``self.body``, an
+    ``images.ImageGenerator`` for noise_dim + classes inputs). The input is built by
+    ``generator_input(z, labels, classes)``: the package's function of that name, or your own
+    (notebook 10's exercise), which must return a float tensor ``(n, noise_dim + classes)``.
     ``seed`` fixes the initial weights.
     """
 
-    def __init__(self, noise_dim=16, classes=CLASSES, size=8, channels=1, width=32, seed=None):
+    def __init__(self, noise_dim=16, classes=CLASSES, size=8, channels=1, width=32, seed=None,
+                 generator_input=None):
         super().__init__()
         self.noise_dim = check_int("noise_dim", noise_dim, low=1)
         self.classes = check_int("classes", classes, low=2)
+        self.generator_input = _check_input_maker(generator_input)
         self.body = ImageGenerator(noise_dim=self.noise_dim + self.classes, size=size, channels=channels,
                                    width=width, seed=seed)
         self.size, self.channels = self.body.size, self.body.channels
 
     def forward(self, z, labels):
         z = _noise(z, self.noise_dim)
-        return self.body(generator_input(z, labels, self.classes))
+        if self.generator_input is None:
+            return self.body(generator_input(z, labels, self.classes))
+        labels = _labels(labels, self.classes, len(z))
+        v = self.generator_input(z, labels, self.classes)
+        want = (len(z), self.noise_dim + self.classes)
+        name = getattr(self.generator_input, "__name__", "generator_input")
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(f"{name}(z, labels, {self.classes}) must return a tensor of shape {want}; "
+                            f"got {type(v).__name__}.")
+        if tuple(v.shape) != want:
+            raise ValueError(f"{name}(z, labels, {self.classes}) returned shape {tuple(v.shape)}; this generator reads "
+                             f"{want}: {self.noise_dim} noise numbers and {self.classes} one-hot label numbers a row.")
+        if not v.dtype.is_floating_point:
+            raise TypeError(f"{name}(z, labels, {self.classes}) returned dtype {str(v.dtype).replace('torch.', '')}; "
+                            "the generator's layers need floats (make the one-hot rows float with .float()).")
+        return self.body(v.to(z.dtype) if z.dtype.is_floating_point else v.float())
 
     def __repr__(self):
         path = " → ".join(f"{c}×{s}×{s}" for c, s in self.body.shapes)
+        maker = "" if self.generator_input is None else \
+            f", input built by {getattr(self.generator_input, '__name__', 'your function')}"
         return (f"ConditionalGenerator(noise {self.noise_dim} + one-hot label {self.classes} = "
-                f"{path}; transposed convs, tanh out)")
+                f"{path}; transposed convs, tanh out{maker})")
 
 
 class ConditionalDiscriminator(nn.Module):
@@ -332,7 +362,8 @@ def _check_data(images, labels, classes):
 
 
 def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, classes=CLASSES, batch_size=32,
-                      lr_d=2e-4, lr_g=2e-4, width=32, columns=10, measure=True, seed=0, progress=True, threads=1):
+                      lr_d=2e-4, lr_g=2e-4, width=32, columns=10, measure=True, seed=0, progress=True, threads=1,
+                      generator_input=None):
     """Train a conditional DCGAN on labelled pictures; returns a ``ConditionalResult``.
 
     ``images`` ``(n, c, size, size)`` in [−1, 1] and ``labels`` ``(n,)`` (whole numbers from 0 to
@@ -343,7 +374,8 @@ def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, clas
     ``lr_d``, ``lr_g``). ``seed`` fixes every random number (weights, batches, noise, labels).
     After every epoch: G's pictures for a fixed noise batch (``columns`` per label, the same noise
     in every row) and, with ``measure`` (8×8 digits only), the share drawn as asked.
-    ``progress`` prints a progress line and a closing line.
+    ``progress`` prints a progress line and a closing line. ``generator_input`` is the function
+    G builds its input with (see ``ConditionalGenerator``); by default the package's own.
 
     Interrupting (Ctrl-C, or the notebook's stop button) finishes the epoch under way and
     returns what was trained, with ``status`` "interrupted"; a second interrupt stops at once.
@@ -361,6 +393,7 @@ def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, clas
     seed = check_int("seed", seed, low=0)
     progress = check_bool("progress", progress)
     threads = check_int("threads", threads, low=1)
+    generator_input = _check_input_maker(generator_input)
     # Everything from here on runs under the guard, setup included: the first load of the digits
     # imports scikit-learn (a Ctrl-C in the middle of an import can break it until the kernel
     # restarts) and the judge trains once. A Ctrl-C only asks the loop to stop after an epoch.
@@ -375,7 +408,8 @@ def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, clas
 
         with torch.random.fork_rng(devices=[]), torch_threads(threads):
             torch.manual_seed(seed)
-            G = ConditionalGenerator(noise_dim, classes, size=size, channels=channels, width=width, seed=seed)
+            G = ConditionalGenerator(noise_dim, classes, size=size, channels=channels, width=width, seed=seed,
+                                     generator_input=generator_input)
             D = ConditionalDiscriminator(classes, size=size, channels=channels, width=width, seed=seed + 1)
             rng = torch.Generator().manual_seed(seed)
             fixed_noise = torch.randn(columns, noise_dim, generator=rng).repeat(classes, 1)

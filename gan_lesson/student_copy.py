@@ -7,6 +7,14 @@ Cells tagged ``solution`` are replaced by a short note; the outputs of cells tag
 included, is kept, so the copy reads as well as the original. Notebooks are written to the
 output folder under the same names; the source folder is never changed.
 
+The stubs of the exercises (cells tagged ``exercise``) are rewritten so that "Run All" stops at
+the first exercise the student has not done, with one line naming it, instead of running on
+into a cascade of errors: a ``raise NotImplementedError`` in a function becomes
+``raise Unfinished("name", notebook="NN")``, and an assignment whose value still holds ``...``
+is followed by ``Unfinished.unless_filled_in(name, "name", notebook="NN")``. ``Unfinished`` is a
+``BaseException``, so neither a checker nor an ``except Exception`` swallows it, and the
+notebook shows only its message, not a traceback.
+
 The copy never destroys work. Each notebook it writes carries a marker in its metadata,
 ``metadata["gan_lesson"]["student_copy"]``, with the source notebook's name and hash and a hash
 of the cells as written. With that marker the copy knows its own output, and whether a student
@@ -24,6 +32,7 @@ Then each notebook is *written* (new), *refreshed* (the earlier copy was not edi
 version is written beside it as ``NAME.new.ipynb``. Every error exits with code 2.
 """
 import argparse
+import ast
 import hashlib
 import json
 import os
@@ -31,7 +40,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["strip_solutions", "make_student_copy", "StudentCopyError", "Copied", "MARKER"]
+__all__ = ["strip_solutions", "make_student_copy", "rewrite_stubs", "Unfinished", "StudentCopyError", "Copied",
+           "MARKER"]
 
 NOTE = ("*The solution is not included in this copy. Ask your instructor, or compare your "
         "answer with the checker's message above.*")
@@ -61,8 +71,149 @@ class Copied:
         return f"{self.name}: {self.removed} solution(s) removed; {self.detail}"
 
 
-def strip_solutions(nb):
-    """Return ``(notebook, removed)``: a notebook dict without solution cells, and how many went."""
+class Unfinished(BaseException):
+    """An exercise the student has not done yet: "Run All" stops here, showing one line.
+
+    Raised by the stubs of the students' copy (see ``rewrite_stubs``). A ``BaseException``, like
+    ``KeyboardInterrupt``, so that the checkers (which report other errors as mistakes) and any
+    ``except Exception`` let it through to the cell, which then fails and stops "Run All".
+    IPython shows ``_render_traceback_`` instead of a traceback: the message alone.
+    """
+
+    def __init__(self, name, notebook=None, where="function"):
+        self.name, self.notebook, self.where = name, notebook, where
+        book = f" (notebook {notebook})" if notebook else ""
+        if where == "function":
+            text = (f"Exercise {name!r}{book} is not done yet: write your code in its cell, in place of the line "
+                    f"`raise Unfinished(...)`, run that cell, then run this one again and carry on from here.")
+        else:
+            text = (f"Exercise {name!r}{book} is not done yet: replace the `...` in this cell with your answer, "
+                    f"run the cell, then carry on from here.")
+        super().__init__(text)
+        self.message = text
+
+    def _render_traceback_(self):
+        return [self.message]
+
+    @classmethod
+    def unless_filled_in(cls, value, name, notebook=None):
+        """Raise ``Unfinished`` if ``value`` is still the stub: ``...``, or a list, tuple or dict
+        whose every entry is ``...`` (a partly filled-in answer is left to its checker)."""
+        if _untouched(value):
+            raise cls(name, notebook, where="value")
+        return value
+
+
+def _untouched(value):
+    if value is Ellipsis:
+        return True
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and len(value) > 0 and all(_untouched(v) for v in value)
+
+
+IMPORT_LINE = 'from gan_lesson.student_copy import Unfinished   # stops "Run All" at an exercise not done yet'
+
+
+def _notebook_label(name):
+    """``"05"`` for ``05_training_loop.ipynb``; the file's stem when it has no number."""
+    stem = Path(str(name)).name.split(".")[0]
+    head = stem.split("_")[0]
+    return head if head.isdigit() else stem
+
+
+def _is_stub_raise(node):
+    exc = node.exc
+    if isinstance(exc, ast.Call):
+        exc = exc.func
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+
+def _is_ellipsis(node):
+    return isinstance(node, ast.Constant) and node.value is Ellipsis
+
+
+def _stub_edits(tree, label):
+    """``[(start, end, text)]``: the spans of a parsed exercise cell to replace, as (line, column)
+    positions (1-based lines, character columns); an empty ``start == end`` span is an insertion."""
+    edits = []
+    book = f', notebook="{label}"' if label else ""
+
+    def visit_function(fn):             # nested functions are visited on their own
+        for node in _walk_own(fn):
+            replace = (isinstance(node, ast.Raise) and _is_stub_raise(node)) or \
+                      (isinstance(node, ast.Return) and node.value is not None and _is_ellipsis(node.value)) or \
+                      (isinstance(node, ast.Expr) and _is_ellipsis(node.value) and node in fn.body)
+            if replace:
+                edits.append(((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset),
+                              f'raise Unfinished("{fn.name}"{book})'))
+
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            visit_function(node)
+    for stmt in tree.body:              # top-level answers: prediction = ..., answers = {"a": ..., ...}
+        if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None \
+                and any(_is_ellipsis(n) for n in ast.walk(stmt.value)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            if len(targets) == 1 and isinstance(targets[0], ast.Name):
+                name = targets[0].id
+                edits.append(((stmt.end_lineno + 1, 0), (stmt.end_lineno + 1, 0),
+                              f'Unfinished.unless_filled_in({name}, "{name}"{book})\n'))
+    return edits
+
+
+def _walk_own(fn):
+    """The nodes of a function's body, not descending into nested functions or classes."""
+    stack = list(fn.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                stack.append(child)
+
+
+def rewrite_stubs(source, notebook=None):
+    """The students' version of an exercise cell's ``source``: its stubs stop "Run All" with one line.
+
+    ``raise NotImplementedError`` (and ``return ...`` or a bare ``...`` body) in a function becomes
+    ``raise Unfinished("function", notebook=...)``; a top-level assignment whose value holds ``...``
+    is followed by ``Unfinished.unless_filled_in(name, "name", notebook=...)``; the import of
+    ``Unfinished`` goes first. ``notebook`` is the notebook's file name (its number is used).
+    Source that is not plain Python (a magic), or has no stub, comes back unchanged.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    label = _notebook_label(notebook) if notebook else None
+    edits = _stub_edits(tree, label)
+    if not edits:
+        return source
+    lines = source.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+
+    def offset(line, col):
+        """Character offset in the joined text of (1-based line, UTF-8 byte column)."""
+        before = sum(len(x) for x in lines[:line - 1])
+        if line - 1 >= len(lines):
+            return before
+        return before + len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", errors="replace"))
+
+    text = "".join(lines)
+    for start, end, new in sorted(edits, key=lambda e: offset(*e[0]), reverse=True):
+        a, b = offset(*start), offset(*end)
+        text = text[:a] + new + text[b:]
+    return IMPORT_LINE + "\n\n" + text.rstrip("\n")
+
+
+def strip_solutions(nb, notebook=None):
+    """Return ``(notebook, removed)``: a notebook dict without solution cells, and how many went.
+
+    The stubs of cells tagged ``exercise`` are rewritten (``rewrite_stubs``) so that "Run All"
+    stops at the first exercise not done; ``notebook`` (the file name) goes into their message.
+    """
     cells, removed = [], 0
     for cell in nb.get("cells", []):
         tags = cell.get("metadata", {}).get("tags", [])
@@ -73,6 +224,11 @@ def strip_solutions(nb):
             continue
         if "solution-check" in tags and cell.get("cell_type") == "code":
             cell = dict(cell, outputs=[], execution_count=None)
+        if "exercise" in tags and cell.get("cell_type") == "code":
+            source = _text(cell.get("source", ""))
+            rewritten = rewrite_stubs(source, notebook)
+            if rewritten != source:
+                cell = dict(cell, source=rewritten, outputs=[], execution_count=None)
         cells.append(cell)
     return dict(nb, cells=cells), removed
 
@@ -186,7 +342,7 @@ def _edited(nb, expected_source):
 
 def _students_notebook(nb, name, raw):
     """The students' version of a source notebook, with its marker, and its text as written."""
-    copy, removed = strip_solutions(nb)
+    copy, removed = strip_solutions(nb, name)
     meta = dict(copy.get("metadata") or {})
     ours = dict(meta.get("gan_lesson") or {})
     ours[MARKER] = {"source": name,

@@ -1,4 +1,8 @@
-"""The checkers of notebook 04: the notebook's solutions pass, each typical mistake is named."""
+"""The checkers of notebook 04: the notebook's solutions pass, each typical mistake is named.
+
+``check_g_loss`` (the non-saturating generator loss) is no longer an exercise of the notebook,
+which now asks for ``logit_gradient``; it is kept, and tested on a reference answer here.
+"""
 import itertools
 
 import pytest
@@ -8,6 +12,7 @@ from notebook_cells import solution_namespace
 
 from gan_lesson.checks import check_d_loss, check_g_loss
 from gan_lesson.checks import losses as checks_losses
+from gan_lesson.checks.losses import check_logit_gradient
 
 NOTEBOOK = "04_losses.ipynb"
 EPS = 1e-7
@@ -114,8 +119,8 @@ def test_d_loss_leaves_no_trace_on_the_probes():
 
 # --------------------------------------------------------------------------- g_loss
 
-def test_notebook_g_loss_solution_passes(solutions, capsys):
-    ok, out = run(check_g_loss, solutions["g_loss"], capsys)
+def test_reference_g_loss_passes(capsys):
+    ok, out = run(check_g_loss, lambda f: -torch.log(safe(f)).mean(), capsys)
     assert ok and out.startswith("✓ g_loss:")
 
 
@@ -165,3 +170,68 @@ def test_g_loss_gradient_check_catches_a_right_value_with_a_wrong_gradient(capsy
 
     ok, out = run(check_g_loss, half_detached, capsys)
     assert not ok and "the value is right but the gradient is not" in out
+
+
+# --------------------------------------------------------------------------- logit_gradient
+
+def grad_of(reduce=torch.sum, through_sigmoid=True, sign=1.0):
+    def logit_gradient(loss, logits):
+        a = logits.detach().clone().requires_grad_(True)
+        d = torch.sigmoid(a) if through_sigmoid else torch.sigmoid(a).detach().requires_grad_(True)
+        grad, = torch.autograd.grad(reduce(loss(d)), a if through_sigmoid else d)
+        return sign * grad
+    return logit_gradient
+
+
+def test_notebook_logit_gradient_solution_passes(solutions, capsys):
+    ok, out = run(check_logit_gradient, solutions["logit_gradient"], capsys)
+    assert ok and out.startswith("✓ logit_gradient:") and "-0.0009" in out and "-0.9991" in out, out
+    assert "not attempted yet" in run(check_logit_gradient, stub, capsys)[1]
+
+
+def test_logit_gradient_by_backward_passes(capsys):
+    def by_backward(loss, logits):
+        a = logits.clone().requires_grad_(True)
+        loss(torch.sigmoid(a)).sum().backward()
+        return a.grad
+    assert run(check_logit_gradient, by_backward, capsys)[0]
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (grad_of(through_sigmoid=False), "with respect to the probability d = sigmoid(a), not with respect to the logit"),
+    (grad_of(reduce=torch.mean), "Each value is 1/7 of the right one"),
+    (grad_of(sign=-1.0), "The sign is flipped"),
+])
+def test_logit_gradient_mistakes_are_named(wrong, diagnosis, capsys):
+    ok, out = run(check_logit_gradient, wrong, capsys)
+    assert not ok and out.startswith("✗ logit_gradient:") and diagnosis in out, out
+
+
+def test_logit_gradient_that_touches_the_logits_or_keeps_the_graph(capsys):
+    def in_place(loss, logits):
+        logits.requires_grad_(True)
+        loss(torch.sigmoid(logits)).sum().backward()
+        return logits.grad.detach()
+
+    def attached(loss, logits):
+        a = logits.detach().clone().requires_grad_(True)
+        grad, = torch.autograd.grad(loss(torch.sigmoid(a)).sum(), a, create_graph=True)
+        return grad
+
+    out = run(check_logit_gradient, in_place, capsys)[1]
+    assert "changed the logits it was given" in out and "detach().clone()" in out
+    assert "still requires grad" in run(check_logit_gradient, attached, capsys)[1]
+    flat = run(check_logit_gradient, lambda loss, logits: grad_of()(loss, logits).sum(), capsys)[1]
+    assert "returned shape ()" in flat and "one derivative per logit" in flat
+
+
+def test_logit_gradient_that_piles_up_in_a_kept_leaf(capsys):
+    kept = {}
+
+    def piles_up(loss, logits):
+        a = kept.setdefault("a", logits.detach().clone().requires_grad_(True))
+        loss(torch.sigmoid(a)).sum().backward()
+        return a.grad.clone()
+
+    ok, out = run(check_logit_gradient, piles_up, capsys)
+    assert not ok and ("pile up" in out or "the derivative is" in out), out

@@ -33,7 +33,7 @@ def fails_with(check, make, text, capsys):
 def test_notebook_solutions_pass(solutions, capsys):
     ok, out = run(check_make_generator, solutions["make_generator"], capsys)
     assert ok, out
-    assert "371 parameters" in out
+    assert "(64, 3) and (64, 8) → points (64, 2)" in out and "1250 parameters for noise_dim=3" in out
     ok, out = run(check_make_discriminator, solutions["make_discriminator"], capsys)
     assert ok, out
     assert out.startswith("✓") and "(64, 1)" in out
@@ -48,29 +48,39 @@ def test_messages_do_not_depend_on_the_random_initial_weights(solutions, capsys)
         assert run(check_make_discriminator, solutions["make_discriminator"], capsys)[1] == first[1]
 
 
-def test_a_class_or_a_model_is_accepted_too(solutions, capsys):
-    class G(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.map1, self.map2, self.map3 = nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 3)
-            self.dropout = nn.Dropout(0.25)
+class BoxG(nn.Module):
+    """A class answer: noise_dim → 16 → 16 → 2 with ReLU, dropout, and a tanh out."""
 
-        def forward(self, z):
-            x = self.dropout(F.relu(self.map1(z)))
-            x = self.dropout(F.relu(self.map2(x)))
-            return self.map3(x)
+    def __init__(self, noise_dim):
+        super().__init__()
+        self.map1, self.map2, self.map3 = nn.Linear(noise_dim, 16), nn.Linear(16, 16), nn.Linear(16, 2)
+        self.dropout = nn.Dropout(0.25)
 
-    assert run(check_make_generator, G, capsys)[0]
-    assert run(check_make_generator, G(), capsys)[0]
+    def forward(self, z):
+        x = self.dropout(F.relu(self.map1(z)))
+        x = self.dropout(F.relu(self.map2(x)))
+        return torch.tanh(self.map3(x))
+
+
+def test_a_class_is_accepted_and_a_model_is_explained(solutions, capsys):
+    assert run(check_make_generator, BoxG, capsys)[0]
+    fails_with(check_make_generator, BoxG(3), "you passed a model; pass the function make_generator", capsys)
     assert run(check_make_discriminator, solutions["make_discriminator"](), capsys)[0]
 
 
 def test_the_students_model_is_not_changed(solutions, capsys):
-    G = solutions["make_generator"]()
-    G.train()
+    built = []
+
+    def make(noise_dim):
+        built.append(solutions["make_generator"](noise_dim))
+        built[-1].train()
+        return built[-1]
+
+    assert run(check_make_generator, make, capsys)[0]
+    assert built and all(G.training for G in built)
+    G = built[0]
     before = copy.deepcopy(G.state_dict())
-    assert run(check_make_generator, G, capsys)[0]
-    assert G.training
+    assert run(check_make_generator, lambda k: G if k == 3 else make(k), capsys)[0]
     assert all(torch.equal(before[k], v) for k, v in G.state_dict().items())
     D = nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1))   # wrong (no sigmoid) and unchanged
     before = copy.deepcopy(D.state_dict())
@@ -80,7 +90,7 @@ def test_the_students_model_is_not_changed(solutions, capsys):
 
 # ---------------------------------------------------------------- generator mistakes
 
-def stub():
+def stub(*args):
     raise NotImplementedError
 
 
@@ -88,128 +98,134 @@ def test_generator_stub_and_non_models(capsys):
     assert "not attempted yet" in run(check_make_generator, stub, capsys)[1]
 
     class Stub(nn.Module):
-        def __init__(self):
+        def __init__(self, noise_dim):
             super().__init__()
-            self.map1 = nn.Linear(2, 16)
+            self.map1 = nn.Linear(noise_dim, 16)
 
         def forward(self, z):
             raise NotImplementedError
 
     assert "not attempted yet" in run(check_make_generator, Stub, capsys)[1]
-    fails_with(check_make_generator, lambda: None, "returned None", capsys)
-    fails_with(check_make_generator, lambda: (lambda z: z), "not a torch.nn.Module", capsys)
+    fails_with(check_make_generator, lambda k: None, "returned None", capsys)
+    fails_with(check_make_generator, lambda k: (lambda z: z), "not a torch.nn.Module", capsys)
     fails_with(check_make_generator, 3, "should be a function", capsys)
+    out = fails_with(check_make_generator, lambda: BoxG(3), "takes 0 positional arguments", capsys)
+    assert "def make_generator(noise_dim):" in out
 
     class ListOfLayers(nn.Module):
-        def __init__(self):
+        def __init__(self, noise_dim):
             super().__init__()
-            self.layers = [nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 3)]
+            self.layers = [nn.Linear(noise_dim, 16), nn.Linear(16, 2)]
 
         def forward(self, z):
             for layer in self.layers:
                 z = layer(z)
-            return z
+            return torch.tanh(z)
 
     fails_with(check_make_generator, ListOfLayers, "no trainable parameters", capsys)
 
 
-def seq(*sizes, act=nn.ReLU, out=None, bias=True):
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
-        layers.append(nn.Linear(a, b, bias=bias))
-        if i < len(sizes) - 2 and act is not None:
-            layers.append(act())
-    if out is not None:
-        layers.append(out)
-    return lambda: nn.Sequential(*layers)
+def box(*hidden, act=nn.ReLU, out=nn.Tanh, width=2, first=None):
+    """make_generator(noise_dim) for layers noise_dim → hidden… → width, then ``out`` (None: nothing)."""
+    def make(noise_dim):
+        sizes = (first or noise_dim, *hidden, width)
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+            layers.append(nn.Linear(a, b))
+            if i < len(sizes) - 2 and act is not None:
+                layers.append(act())
+        if out is not None:
+            layers.append(out())
+        return nn.Sequential(*layers)
+    return make
 
 
-def test_generator_input_size(capsys):
-    out = fails_with(check_make_generator, seq(1, 16, 16, 3), "first layer is nn.Linear(1, 16)", capsys)
-    assert "expects 1 number a row, but each row here has 2" in out and "nn.Linear(2, ...)" in out
-    mismatch = lambda: nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(10, 16), nn.ReLU(), nn.Linear(16, 3))
-    fails_with(check_make_generator, mismatch, "linear layer 2 is nn.Linear(10, 16)", capsys)
+def test_generator_reads_the_noise_width_it_is_given(capsys):
+    out = fails_with(check_make_generator, box(32, first=2), "make_generator(3) starts with nn.Linear(2, 32)", capsys)
+    assert "nn.Linear(noise_dim, ...)" in out
+    mismatch = lambda k: nn.Sequential(nn.Linear(k, 16), nn.ReLU(), nn.Linear(10, 2), nn.Tanh())
+    fails_with(check_make_generator, mismatch, "linear layer 2 is nn.Linear(10, 2)", capsys)
 
 
 def test_generator_output_shape(capsys):
-    fails_with(check_make_generator, seq(2, 16, 16, 1), "gave shape (64, 1): one number a sample", capsys)
-    fails_with(check_make_generator, seq(2, 16, 16), "output layer (16 → 3) seems to be missing", capsys)
-    fails_with(check_make_generator, seq(2, 16, 16, 5), "gave shape (64, 5)", capsys)
+    fails_with(check_make_generator, box(32, width=1), "gave shape (64, 1) (one number a sample", capsys)
+    fails_with(check_make_generator, box(32, width=3), "gave shape (64, 3); a point of the plane", capsys)
 
     class Flat(nn.Module):
-        def __init__(self):
+        def __init__(self, noise_dim):
             super().__init__()
-            self.net = seq(2, 16, 16, 3)()
+            self.net = box(16)(noise_dim)
 
         def forward(self, z):
             return self.net(z).flatten()
 
-    fails_with(check_make_generator, Flat, "gave an output of shape (192,)", capsys)
+    fails_with(check_make_generator, Flat, "gave an output of shape (128,)", capsys)
 
     class Averaged(Flat):
         def forward(self, z):
             return self.net(z).mean(dim=0, keepdim=True)
 
-    fails_with(check_make_generator, Averaged, "one sample per noise vector", capsys)
+    fails_with(check_make_generator, Averaged, "one point per noise vector", capsys)
 
 
-def test_generator_output_activation(capsys):
-    fails_with(check_make_generator, seq(2, 16, 16, 3, out=nn.ReLU()), "can never be negative", capsys)
-    fails_with(check_make_generator, seq(2, 16, 16, 3, out=nn.Sigmoid()), "between 0 and 1", capsys)
-    fails_with(check_make_generator, seq(2, 16, 16, 3, out=nn.Tanh()), "between -1 and 1", capsys)
-    fails_with(check_make_generator, seq(2, 16, 16, 3, out=nn.LeakyReLU(0.2)), "squashes negative outputs", capsys)
+@pytest.mark.parametrize("out, diagnosis", [
+    (None, "its points leave the box"),
+    (nn.ReLU, "can never be negative and can exceed 1"),
+    (nn.Sigmoid, "stay between 0 and 1"),
+    (nn.Hardtanh, "a clamp (torch.clamp, nn.Hardtanh) cuts them off"),
+    (lambda: nn.Sequential(nn.Tanh(), nn.Hardtanh(-0.5, 0.5)), "only reach from -0.5 to 0.5"),
+])
+def test_generator_output_activation(out, diagnosis, capsys):
+    fails_with(check_make_generator, box(32, 32, out=out), diagnosis, capsys)
+
+
+def test_other_squashing_outputs_pass(capsys):
+    assert run(check_make_generator, box(32, out=nn.Softsign), capsys)[0]
+
+    class TwiceSigmoid(nn.Module):
+        def __init__(self, noise_dim):
+            super().__init__()
+            self.net = box(16, out=None)(noise_dim)
+
+        def forward(self, z):
+            return 2 * torch.sigmoid(self.net(z)) - 1
+
+    assert run(check_make_generator, TwiceSigmoid, capsys)[0]
 
 
 def test_generator_output_activation_without_nn_linear(capsys):
-    # parameters used through F.linear: the fallback probe (very large inputs) still sees the ReLU
+    # parameters used through F.linear: the fallback probe (very large inputs) sees the missing bound
     class Functional(nn.Module):
-        def __init__(self):
+        def __init__(self, noise_dim):
             super().__init__()
-            sizes = (2, 16, 16, 3)
+            sizes = (noise_dim, 16, 2)
             self.w = nn.ParameterList([nn.Parameter(torch.randn(b, a) / a ** 0.5) for a, b in zip(sizes, sizes[1:])])
             self.b = nn.ParameterList([nn.Parameter(torch.zeros(b)) for b in sizes[1:]])
 
         def forward(self, z):
-            for w, b in zip(self.w, self.b):
-                z = F.relu(F.linear(z, w, b))
-            return z
+            z = F.relu(F.linear(z, self.w[0], self.b[0]))
+            return F.linear(z, self.w[1], self.b[1])
 
-    fails_with(check_make_generator, Functional, "can never be negative", capsys)
-
-
-def test_generator_sizes_and_parameter_count(capsys):
-    fails_with(check_make_generator, seq(2, 16, 3), "its linear layers are 2 → 16 → 3", capsys)
-    fails_with(check_make_generator, seq(2, 32, 32, 3), "its linear layers are 2 → 32 → 32 → 3", capsys)
-    out = fails_with(check_make_generator, seq(2, 16, 16, 3, bias=False), "it has 336 trainable parameters", capsys)
-    assert "bias=False" in out
+    fails_with(check_make_generator, Functional, "outside the box", capsys)
 
 
-def test_generator_without_nonlinearity_or_ignoring_noise(capsys):
-    fails_with(check_make_generator, seq(2, 16, 16, 3, act=None), "the map is affine", capsys)
-
+def test_generator_that_ignores_noise_detaches_or_has_one_layer(capsys):
     class IgnoresNoise(nn.Module):
-        def __init__(self):
+        def __init__(self, noise_dim):
             super().__init__()
-            self.net = seq(2, 16, 16, 3)()
+            self.net = box(16)(noise_dim)
 
         def forward(self, z):
             return self.net(torch.zeros_like(z))
 
-    fails_with(check_make_generator, IgnoresNoise, "same sample for every noise vector", capsys)
+    fails_with(check_make_generator, IgnoresNoise, "same point for every noise vector", capsys)
 
-
-def test_generator_with_another_activation(capsys):
-    fails_with(check_make_generator, seq(2, 16, 16, 3, act=nn.Tanh), "use Tanh; the exercise asks for ReLU", capsys)
-
-    class FunctionalTanh(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.map1, self.map2, self.map3 = nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 3)
-
+    class Detached(IgnoresNoise):
         def forward(self, z):
-            return self.map3(torch.tanh(self.map2(torch.tanh(self.map1(z)))))
+            return self.net(z).detach()
 
-    fails_with(check_make_generator, FunctionalTanh, "its activation is smooth", capsys)
+    fails_with(check_make_generator, Detached, "carries no gradient", capsys)
+    fails_with(check_make_generator, box(), "it has a single linear layer", capsys)
 
 
 # ---------------------------------------------------------------- discriminator mistakes

@@ -29,6 +29,39 @@ def test_one_hot_and_the_two_inputs():
     assert float(d_in[1, 1 + 3].min()) == 1.0 and float(d_in[1, 1:].sum()) == 64.0   # one plane of ones
 
 
+def test_the_generator_builds_its_input_with_the_function_it_is_given():
+    """Notebook 10 passes the student's generator_input: G reads what it returns, so a wrong one shows."""
+    import torch.nn.functional as F
+    seen = []
+
+    def students(z, labels, classes=10):
+        seen.append((tuple(z.shape), labels.dtype, classes))
+        return torch.cat([z, F.one_hot(labels, num_classes=classes).float()], dim=1)
+
+    def label_lost(z, labels, classes=10):
+        return torch.cat([z, torch.zeros(len(z), classes)], dim=1)
+
+    z, labels = torch.randn(6, 16), torch.tensor([0, 1, 2, 7, 8, 9])
+    own, mine = C.ConditionalGenerator(seed=0), C.ConditionalGenerator(seed=0, generator_input=students)
+    assert torch.equal(own(z, labels), mine(z, labels)) and seen == [((6, 16), torch.int64, 10)]
+    assert "input built by students" in repr(mine)
+    lost = C.ConditionalGenerator(seed=0, generator_input=label_lost)
+    assert not torch.equal(lost(z, labels), own(z, labels))
+    assert torch.equal(lost(z, labels), lost(z, torch.tensor([3] * 6)))        # the label makes no difference
+    with pytest.raises(ValueError, match=r"z_only\(z, labels, 10\) returned shape \(6, 16\); this generator reads "
+                                         r"\(6, 26\)"):
+        def z_only(z, labels, classes=10):
+            return z
+        C.ConditionalGenerator(seed=0, generator_input=z_only)(z, labels)
+    with pytest.raises(TypeError, match="returned dtype int64.*.float()"):
+        C.ConditionalGenerator(generator_input=lambda z, y, c: torch.cat([z.long(), F.one_hot(y, c)], 1))(z, labels)
+    with pytest.raises(TypeError, match="generator_input must be a function"):
+        C.train_conditional(epochs=1, generator_input="mine")
+    run = C.train_conditional(torch.zeros(64, 1, 8, 8), torch.arange(64) % 10, epochs=1, seed=0, progress=False,
+                              generator_input=students)
+    assert run.G.generator_input is students and len(seen) > 2
+
+
 def test_pair_shapes_and_layout():
     G, D = C.ConditionalGenerator(seed=0), C.ConditionalDiscriminator(seed=1)
     x = G(torch.randn(5, 16), torch.tensor([0, 1, 2, 3, 4]))

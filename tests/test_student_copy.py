@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -255,3 +256,98 @@ def test_a_misspelt_solution_tag_is_refused_before_anything_is_written(tmp_path,
     assert code == 2
     assert f"01_x.ipynb cell 2 (tag {tag!r})" in capsys.readouterr().err
     assert not dest.exists() or not list(dest.iterdir())
+
+
+# Run All in the students' copy stops at the first exercise not done, with one line naming it.
+
+def test_stubs_are_rewritten_to_stop_run_all_with_one_line():
+    from gan_lesson.student_copy import Unfinished, rewrite_stubs
+    stub = 'def d_step(G, D):\n    """One update; returns the loss."""\n    # your code here\n    raise NotImplementedError\n'
+    copy = rewrite_stubs(stub, "05_training_loop.ipynb")
+    assert copy.splitlines()[0].startswith("from gan_lesson.student_copy import Unfinished")
+    assert 'raise Unfinished("d_step", notebook="05")' in copy and "NotImplementedError" not in copy
+    ns = {}
+    exec(copy, ns)
+    with pytest.raises(Unfinished) as info:
+        ns["d_step"](None, None)
+    line = info.value._render_traceback_()
+    assert len(line) == 1 and "Exercise 'd_step' (notebook 05) is not done yet" in line[0]
+    assert not isinstance(info.value, Exception)         # neither a checker nor `except Exception` swallows it
+    # two functions in one cell, non-ASCII text before the stub, a `...` body, `return ...`
+    two = 'def f(x):\n    """x → y²"""\n    raise NotImplementedError("later")\n\n\ndef g(): ...\n\ndef h():\n    return ...\n'
+    copy = rewrite_stubs(two, "08_challenge_sequences.ipynb")
+    for name in "fgh":
+        assert f'raise Unfinished("{name}", notebook="08")' in copy
+    assert '"""x → y²"""' in copy
+    # answers: the cell itself stops while every answer is still `...`; a partial answer goes to its checker
+    quiz = 'answers = {\n    "a": ...,   # X-rays\n    "b": ...,\n}'
+    copy = rewrite_stubs(quiz, "01_learning_paradigms.ipynb")
+    assert copy.endswith('Unfinished.unless_filled_in(answers, "answers", notebook="01")')
+    with pytest.raises(Unfinished, match=r"Exercise 'answers' \(notebook 01\).*replace the `\.\.\.`"):
+        exec(copy, {})
+    exec(copy.replace('"a": ...', '"a": "supervised"'), {})
+    exec(rewrite_stubs('prediction = ...  # "small" or "large"', "07_gan_in_2d.ipynb")
+         .replace("prediction = ...", 'prediction = "small"'), {})
+    # cells without a stub, or not Python, are left alone
+    assert rewrite_stubs("x = 1\nprint(x)", "02_x.ipynb") == "x = 1\nprint(x)"
+    assert rewrite_stubs("%timeit f()", "02_x.ipynb") == "%timeit f()"
+
+
+def test_only_exercise_cells_are_rewritten():
+    nb = notebook()
+    nb["cells"].insert(2, {"cell_type": "code", "metadata": {"tags": ["exercise"]}, "id": "e",
+                           "source": "def f():\n    raise NotImplementedError", "outputs": [], "execution_count": 4})
+    copy, _ = strip_solutions(nb, "03_models.ipynb")
+    assert copy["cells"][1]["source"] == "def f(): raise NotImplementedError"      # not tagged: unchanged
+    assert 'raise Unfinished("f", notebook="03")' in copy["cells"][2]["source"]
+    assert copy["cells"][2]["execution_count"] is None
+
+
+def _first_exercise(cells):
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and "exercise" in cell.get("metadata", {}).get("tags", []):
+            return i
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")))
+def test_run_all_in_the_students_copy_stops_at_the_first_exercise_with_one_line(name, tmp_path, monkeypatch):
+    """Execute the real students' copy with nbconvert, errors not allowed: it stops at the first
+    exercise, and what the student sees there is one line naming the exercise and the notebook."""
+    import copy as copying
+    import re
+
+    import nbformat
+    from nbconvert.preprocessors import CellExecutionError, ExecutePreprocessor
+
+    src = tmp_path / "notebooks"
+    src.mkdir()
+    shutil.copy(ROOT / "notebooks" / name, src / name)
+    make_student_copy(src, tmp_path / "student")
+    nb = nbformat.read(tmp_path / "student" / name, as_version=4)
+    first = _first_exercise(nb.cells)
+    if first is None:
+        pytest.skip(f"{name} has no exercise")
+    names = re.findall(r'Unfinished\("(\w+)"|unless_filled_in\(\w+, "(\w+)"', nb.cells[first].source)
+    names = {a or b for a, b in names}
+    before = copying.deepcopy(nb)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    with pytest.raises(CellExecutionError):
+        ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(
+            nb, {"metadata": {"path": str(tmp_path / "student")}})
+    failed = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+              and any(out.output_type == "error" for out in cell.get("outputs", []))]
+    assert failed, "no cell shows an error"
+    stop = failed[0]
+    error = [out for out in nb.cells[stop].outputs if out.output_type == "error"][0]
+    assert error.ename == "Unfinished", (error.ename, error.evalue)
+    assert len(error.traceback) == 1
+    book = name.split("_")[0]
+    assert any(f"Exercise '{n}' (notebook {book}) is not done yet" in error.traceback[0] for n in names), \
+        error.traceback
+    later_exercise = _first_exercise(nb.cells[first + 1:])
+    assert first <= stop and (later_exercise is None or stop < first + 1 + later_exercise)
+    assert nb.cells[stop + 1:] == before.cells[stop + 1:]          # nothing after the stop ran
+    streams = "".join(out.get("text", "") for out in nb.cells[stop].outputs if out.output_type == "stream")
+    assert "Traceback" not in streams and "NameError" not in streams

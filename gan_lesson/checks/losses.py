@@ -1,4 +1,5 @@
-"""Checkers for notebook 04 (losses): the discriminator's loss and the non-saturating generator loss.
+"""Checkers for notebook 04 (losses): the discriminator's loss, the non-saturating generator loss,
+and the gradient a generator loss sends back through D's logit (``check_logit_gradient``).
 
 Each checker probes the student's function with fixed tensors of D's probabilities, compares
 the value with the right formula and with the usual wrong ones (labels swapped, sign flipped,
@@ -7,9 +8,9 @@ gradient with autograd and that the loss stays finite when D says exactly 0 or 1
 """
 import torch
 
-from .core import call, checker, expect
+from .core import Fail, call, checker, expect
 
-__all__ = ["check_d_loss", "check_g_loss"]
+__all__ = ["check_d_loss", "check_g_loss", "check_logit_gradient"]
 
 # D's probabilities on two small batches (rows are samples); chosen so that every wrong
 # formula below gives a value of its own.
@@ -221,3 +222,87 @@ def check_g_loss(g_loss):
            CLAMP_HINT)
     return ("−mean log D(G(z)) on two batches, with the right gradient (strong where D rejects the fakes), "
             "finite when D says exactly 0 or 1.")
+
+
+# ---------------------------------------------------------------- the gradient that reaches G
+
+GRADIENT_LOGITS = torch.tensor([-7.0, -3.0, -1.0, 0.0, 0.5, 2.0, 4.0])      # D's raw scores on 7 fakes
+
+
+def _gradient_cases():
+    """``[(name, loss, exact derivative w.r.t. d)]``: the two GAN losses and one of no GAN at all."""
+    return [("the non-saturating loss −log d", lambda d: -torch.log(d), lambda d: -1 / d),
+            ("the minimax loss log(1 − d)", lambda d: torch.log(1 - d), lambda d: -1 / (1 - d)),
+            ("the loss d²", lambda d: d ** 2, lambda d: 2 * d)]
+
+
+def _as_values(out, n, what):
+    expect(isinstance(out, torch.Tensor), f"{what} returned a {type(out).__name__}, not a tensor.",
+           "Return the gradient tensor itself, one value per logit.")
+    expect(tuple(out.shape) == (n,),
+           f"{what} returned shape {tuple(out.shape)} for {n} logits of shape ({n},); it should return ({n},), "
+           "one derivative per logit.",
+           "Return the gradient with respect to the logits, which has their shape; do not sum or average it.")
+    expect(not out.requires_grad,
+           f"{what} returns a tensor that still requires grad (part of a graph): plotting or printing it "
+           "would fail or keep the graph alive.",
+           "torch.autograd.grad returns plain tensors; after .backward(), return a.grad.detach().")
+    expect(bool(torch.isfinite(out).all()), f"{what} returned NaN or infinite values for logits from -7 to 4.",
+           "The losses are finite for every logit: compute them from torch.sigmoid(a), not from rounded probabilities.")
+    return out.detach().double()
+
+
+@checker("logit_gradient")
+def check_logit_gradient(logit_gradient):
+    """``logit_gradient(loss, logits)`` → the derivative of ``loss(sigmoid(a))`` w.r.t. each logit ``a``."""
+    n = len(GRADIENT_LOGITS)
+    a64 = GRADIENT_LOGITS.double()
+    d = torch.sigmoid(a64)
+    slope = d * (1 - d)
+    for name, loss, derivative in _gradient_cases():
+        logits = GRADIENT_LOGITS.clone()
+        got = _as_values(call(logit_gradient, loss, logits, what="logit_gradient"), n,
+                         f"logit_gradient for {name}")
+        expect(torch.equal(logits, GRADIENT_LOGITS) and not logits.requires_grad and logits.grad is None,
+               "logit_gradient changed the logits it was given (their values, requires_grad or .grad).",
+               "Work on a copy: a = logits.detach().clone().requires_grad_(True).")
+        want = derivative(d) * slope
+        if torch.allclose(got, want, rtol=1e-3, atol=1e-5):
+            continue
+        show = ", ".join(f"{v:.3g}" for v in got[:3].tolist())
+        right = ", ".join(f"{v:.3g}" for v in want[:3].tolist())
+        where = f"For {name} at logits -7, -3, -1 you return {show}; the derivative is {right}."
+        if torch.allclose(got, derivative(d), rtol=1e-3, atol=1e-5):
+            raise Fail(f"{where} Yours is the derivative with respect to the probability d = sigmoid(a), not with "
+                       "respect to the logit a: the sigmoid's slope d·(1 − d) is missing, and that slope is "
+                       "what makes a loss saturate.",
+                       "Let autograd go through the sigmoid: make the logits require grad, then "
+                       "d = torch.sigmoid(a), then the loss of d.")
+        if torch.allclose(got, -want, rtol=1e-3, atol=1e-5):
+            raise Fail(f"{where} The sign is flipped.", "Differentiate loss(sigmoid(a)) itself, not its negative.")
+        if torch.allclose(got * n, want, rtol=1e-3, atol=1e-5):
+            raise Fail(f"{where} Each value is 1/{n} of the right one: you differentiated the mean over the "
+                       f"{n} logits, which divides every derivative by {n}.",
+                       "Differentiate the sum: each term depends on its own logit only, so the gradient of the "
+                       "sum holds every derivative unchanged.")
+        raise Fail(where, "Compute loss(torch.sigmoid(a)) for logits a that require grad, sum it, and take "
+                          "torch.autograd.grad of the sum with respect to a.")
+    # a second call on the same tensor: gradients must not pile up in .grad
+    logits = GRADIENT_LOGITS.clone()
+    first = _as_values(call(logit_gradient, lambda p: -torch.log(p), logits, what="logit_gradient"), n,
+                       "logit_gradient")
+    again = _as_values(call(logit_gradient, lambda p: -torch.log(p), logits, what="logit_gradient"), n,
+                       "logit_gradient, called a second time,")
+    expect(torch.allclose(first, again, rtol=1e-6, atol=1e-8),
+           "a second call on the same logits gives another answer: gradients pile up in .grad from call to call.",
+           "Use a fresh copy of the logits in every call, or torch.autograd.grad, which does not accumulate.")
+    longer = torch.linspace(-5, 5, 33)
+    out = _as_values(call(logit_gradient, lambda p: torch.log(1 - p), longer, what="logit_gradient"), 33,
+                     "logit_gradient on 33 logits")
+    p = torch.sigmoid(longer.double())
+    expect(torch.allclose(out, -p, rtol=1e-3, atol=1e-5),
+           "on 33 logits from -5 to 5 the minimax loss's derivative is not -sigmoid(a).",
+           "Nothing in the function should depend on the number of logits.")
+    return ("the derivative of loss(sigmoid(a)) with respect to each logit, for the non-saturating, the minimax "
+            "and a third loss, without touching the logits; at a = -7 (D sure the fake is fake) the minimax "
+            f"loss sends back {-float(d[0]):.4f}, the non-saturating one {float(d[0] - 1):.4f}.")

@@ -1,8 +1,11 @@
 """Checkers for notebook 03 (models): build a generator, build a discriminator.
 
-Both checkers accept what the exercise asks for (a function ``make_...()`` that returns the
-model), a model class, or a model itself. They probe a deep copy of the model in ``eval`` mode
-under ``torch.no_grad``, so the student's own model is never changed.
+``check_make_generator``: ``make_generator(noise_dim)`` returns a generator of points in the box
+[-1, 1]²: noise ``(n, noise_dim)`` → points ``(n, 2)``, every coordinate between -1 and 1
+whatever the weights (a tanh-like output, not a clamp). The function (or a class) is called
+for two noise widths. ``check_make_discriminator``: ``make_discriminator()`` (or a model class,
+or a model) returns D for 2-D samples: ``(n, 2)`` → P(real) ``(n, 1)``. Both probe deep copies
+of the models in ``eval`` mode, so the student's own models are never changed.
 
 How the output activation is found without trusting the random initial weights: in a copy, the
 last ``nn.Linear`` is set to output the constant -100 (weights 0, bias -100), then +100, and the
@@ -20,13 +23,11 @@ from .core import Fail, NotAttempted, call, checker, expect
 __all__ = ["check_make_generator", "check_make_discriminator"]
 
 BATCH = 64                          # rows of the probing batches (appears in messages)
-G_SIZES = (2, 16, 16, 3)            # the generator the exercise asks for
-NOT_RELU = (nn.Tanh, nn.Sigmoid, nn.SiLU, nn.ELU, nn.GELU, nn.Softplus, nn.LeakyReLU, nn.Mish)
 
 
-def _model(make, what):
-    """The model: ``make`` itself if it is a module, else what calling it returns."""
-    if isinstance(make, nn.Module):
+def _model(make, what, built=False):
+    """The model: ``make`` itself if it is a module (or ``built``), else what calling it returns."""
+    if isinstance(make, nn.Module) or built:
         model = make
     else:
         if not callable(make):
@@ -144,125 +145,149 @@ def _large_input_range(probe, width):
 
 # ---------------------------------------------------------------- the generator exercise
 
-@checker("your generator (2 → 16 → 16 → 3)")
-def check_make_generator(make_generator):
-    """Check a function returning an nn.Module: noise (n, 2) -> samples (n, 3), 2 → 16 → 16 → 3, ReLU."""
-    model, probe, n_params = _model(make_generator, "make_generator")
-    z_dim, h1, h2, out_dim = G_SIZES
-    z = _batches(z_dim)
-    out = _forward(probe, z)
+G_NOISE = (3, 8)                    # the noise widths the generator check builds
+G_OUT = 2                           # points of the plane: two numbers a sample
 
-    # shape: one row per noise vector, three columns (one real sample each)
+
+def _generator(make, noise_dim):
+    """The model ``make(noise_dim)`` returns (``make`` may be a function or a class)."""
+    if isinstance(make, nn.Module):
+        raise Fail("you passed a model; pass the function make_generator itself, which builds a generator for "
+                   "any noise width (the check builds several).",
+                   "Write check_make_generator(make_generator), without parentheses after make_generator.")
+    if not callable(make):
+        raise Fail(f"make_generator should be a function that returns a model, but it is a {type(make).__name__}.",
+                   "Pass the function itself, without parentheses, after running the cell that defines it.")
+    try:
+        model = call(make, noise_dim, what=f"make_generator({noise_dim})", diagnose=False)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except TypeError as exc:
+        if "positional argument" in str(exc):
+            raise Fail(f"make_generator({noise_dim}) raised TypeError: {exc}",
+                       "make_generator takes one argument, the noise width: def make_generator(noise_dim):") from None
+        raise Fail(f"calling make_generator({noise_dim}) raised TypeError: {exc}",
+                   "Read the error message; build the model in a cell of its own and print it.") from None
+    except Exception as exc:
+        raise Fail(f"calling make_generator({noise_dim}) raised {type(exc).__name__}: {exc}",
+                   "Read the error message; build the model in a cell of its own and print it.") from None
+    if model is Ellipsis:
+        raise NotAttempted()
+    return _model(model, f"make_generator({noise_dim})", built=True)
+
+
+def _forced(probe, value):
+    """The model's outputs when its last nn.Linear emits the constant ``value``; None if that tells nothing."""
+    layers = _linears(probe)
+    if not layers or layers[-1].bias is None:
+        return None
+    forced = copy.deepcopy(probe)
+    last = _linears(forced)[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.fill_(value)
+        try:
+            out = forced(_batches(layers[0].in_features))
+        except Exception:
+            return None
+    if not isinstance(out, torch.Tensor) or not torch.isfinite(out).all() or (out - out[:1]).abs().max() > 1e-5:
+        return None
+    return out
+
+
+@checker("your generator of points in the box [-1, 1]²")
+def check_make_generator(make_generator):
+    """Check ``make_generator(noise_dim)`` → nn.Module: noise (n, noise_dim) → points (n, 2) in [-1, 1]²."""
+    built = {}
+    for k in G_NOISE:
+        model, probe, n_params = _generator(make_generator, k)
+        layers = _linears(model)
+        if layers and layers[0].in_features != k:
+            first = layers[0]
+            raise Fail(f"make_generator({k}) starts with nn.Linear({first.in_features}, {first.out_features}), which "
+                       f"reads {first.in_features} number{'s' if first.in_features != 1 else ''} a row, but noise of "
+                       f"width noise_dim = {k} has {k}.",
+                       "Use the argument as the first layer's in_features: nn.Linear(noise_dim, ...).")
+        built[k] = (model, probe, n_params, _forward(probe, _batches(k)))
+    (model, probe, n_params, out), k = built[G_NOISE[0]], G_NOISE[0]
+
+    # shape: one point per noise vector, two numbers each
+    z = _batches(k)
     expect(out.ndim != 2 or out.shape[0] == BATCH,
-           f"a noise batch of shape {_shape(z)} gave shape {_shape(out)}: it should give one sample per noise "
+           f"a noise batch of shape {_shape(z)} gave shape {_shape(out)}: it should give one point per noise "
            f"vector, {BATCH} rows.", "Do not sum, average or reshape across the batch (dimension 0).")
     expect(out.ndim == 2,
-           f"a noise batch of shape {_shape(z)} gave an output of shape {_shape(out)}; a batch of samples "
-           f"has shape ({BATCH}, {out_dim}), one row of {out_dim} numbers a sample.",
+           f"a noise batch of shape {_shape(z)} gave an output of shape {_shape(out)}; a batch of points has "
+           f"shape ({BATCH}, {G_OUT}), one row of {G_OUT} numbers a point.",
            "Remove any .squeeze(), .flatten() or .view(-1) at the end of forward.")
-    if out.shape[1] != out_dim:
-        k = out.shape[1]
-        if k == 1:
-            problem = (f"a noise batch of shape {_shape(z)} gave shape {_shape(out)}: one number a sample, but "
-                       f"each sample must have {out_dim}.")
-        elif k == h2:
-            problem = (f"a noise batch of shape {_shape(z)} gave shape {_shape(out)}: {k} numbers a sample is the "
-                       f"hidden width, so the output layer ({h2} → {out_dim}) seems to be missing.")
-        else:
-            problem = (f"a noise batch of shape {_shape(z)} gave shape {_shape(out)}; a batch of samples has "
-                       f"shape ({BATCH}, {out_dim}).")
-        raise Fail(problem, f"G's output is one real sample a row: end with nn.Linear({h2}, {out_dim}).")
+    if out.shape[1] != G_OUT:
+        extra = " (one number a sample, like the classic generator)" if out.shape[1] == 1 else ""
+        raise Fail(f"a noise batch of shape {_shape(z)} gave shape {_shape(out)}{extra}; a point of the plane has "
+                   f"{G_OUT} coordinates, so the shape must be ({BATCH}, {G_OUT}).",
+                   f"End with nn.Linear(hidden, {G_OUT}) (then the output activation).")
     expect(out.dtype.is_floating_point, f"the output has dtype {out.dtype}, not a floating-point type.",
-           "Let the last nn.Linear's output through unchanged (no rounding, no .long()).")
+           "Let the output through as floats (no rounding, no .long()).")
     expect(bool(torch.isfinite(out).all()), "the output holds NaN or infinite values.",
-           "Look for a division or a log in forward; a plain stack of layers gives finite numbers.")
+           "Look for a division or a log in forward; a stack of layers and activations gives finite numbers.")
     for n in (1, 7):
-        other = _forward(probe, _batches(z_dim, seed=n)[:n])
-        expect(tuple(other.shape) == (n, out_dim),
-               f"a batch of {n} noise vector{'s' if n > 1 else ''} gave shape {_shape(other)}, not ({n}, {out_dim}).",
+        other = _forward(probe, _batches(k, seed=n)[:n])
+        expect(tuple(other.shape) == (n, G_OUT),
+               f"a batch of {n} noise vector{'s' if n > 1 else ''} gave shape {_shape(other)}, not ({n}, {G_OUT}).",
                "Nothing in forward should depend on the batch size: apply the layers to the whole batch.")
-
-    # what comes after the last linear layer
-    rng = _output_range(probe, z)
-    if rng is not None:
-        lo, hi = rng
-        never_negative, bounded = lo >= 0, (lo >= -1 and hi <= 1)
-    else:
-        big = _large_input_range(probe, z_dim)
-        never_negative = bool((big.min(dim=0).values >= 0).all())
-        bounded = bool(big.abs().max() <= 1)
-        lo, hi = float(big.min()), float(big.max())
-    hint = (f"A generator's output activation must suit the data; these samples can be any real numbers, "
-            f"so nothing goes after the last nn.Linear({h2}, {out_dim}).")
-    if never_negative and hi <= 1:
-        raise Fail("its outputs always stay between 0 and 1: there is a sigmoid on the output layer.", hint)
-    expect(not never_negative, "its outputs can never be negative: the output layer ends in a ReLU (or another "
-           "activation that cuts off negative values).", hint)
-    expect(not bounded, "its outputs always stay between -1 and 1: there is a tanh on the output layer.", hint)
-    expect(rng is None or lo < -50, "it squashes negative outputs (a leaky ReLU or ELU on the output layer?).", hint)
-
-    # the sizes of the layers
-    layers = _linears(model)
-    expected = [(z_dim, h1), (h1, h2), (h2, out_dim)]
-    found = [(m.in_features, m.out_features) for m in layers]
-    if layers and found != expected:
-        chained = all(a[1] == b[0] for a, b in zip(found, found[1:]))
-        if chained:
-            desc = " → ".join(str(s) for s in [found[0][0]] + [o for _, o in found])
-        else:
-            desc = ", ".join(f"nn.Linear({a}, {b})" for a, b in found)
-        raise Fail(f"its linear layers are {desc}; the exercise asks for 2 → 16 → 16 → 3 "
-                   "(two hidden layers of 16 units).",
-                   "Use exactly three layers: nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 3).")
-    want = sum(a * b + b for a, b in expected)
-    if n_params != want:
-        no_bias = sum(a * b for a, b in expected)
-        raise Fail(f"it has {n_params} trainable parameters; 2 → 16 → 16 → 3 has {want} "
-                   f"(2·16+16 + 16·16+16 + 16·3+3).",
-                   "Did you turn the biases off (bias=False)? Keep them: a layer is x·W + b."
-                   if n_params == no_bias else
-                   "Count them with gl.models.count_parameters(model); nn.Linear(a, b) has a·b + b.")
-
-    # a nonlinearity between the layers
-    a, b = _batches(z_dim, seed=11) * 3, _batches(z_dim, seed=12) * 3
-    fa, fb, fm = _forward(probe, a), _forward(probe, b), _forward(probe, (a + b) / 2)
-    expect(float((fa - fa[:1]).abs().max()) > 1e-6,
-           "it gives the same sample for every noise vector, so it could never make a spread of samples.",
+    moved = _forward(probe, _batches(k, seed=11) * 3)
+    expect(float((moved - moved[:1]).abs().max()) > 1e-6,
+           "it gives the same point for every noise vector, so it could never make a spread of points.",
            "Check that forward uses its input z, and that it returns the result of the layers.")
-    scale = float(torch.cat([fa, fb]).abs().max()) + 1e-6
-    expect(float((fm - (fa + fb) / 2).abs().max()) > 1e-4 * scale,
-           "the map is affine (a straight-line function of z): without an activation between the layers, "
-           "three linear layers collapse into one, and a linear map of noise only shifts and stretches it.",
-           "Put nn.ReLU() after the first and after the second linear layer.")
 
-    # ReLU, as asked (only when it can be told for sure)
-    kinds = {type(m).__name__ for m in model.modules() if isinstance(m, NOT_RELU)}
-    has_relu = any(isinstance(m, nn.ReLU) for m in model.modules())
-    if kinds and not has_relu:
-        raise Fail(f"its hidden layers use {', '.join(sorted(kinds))}; the exercise asks for ReLU.",
-                   "Replace the activation modules with nn.ReLU().")
-    if not kinds and not has_relu and _smooth(probe, z_dim):
-        raise Fail("its activation is smooth (tanh, sigmoid, SiLU…?); the exercise asks for ReLU, whose "
-                   "output is piecewise linear.", "Use torch.relu (or nn.ReLU()) between the layers.")
-    return (f"noise ({BATCH}, {z_dim}) → samples ({BATCH}, {out_dim}) through 2 → 16 → 16 → 3 with ReLU and "
-            f"no output activation; {want} parameters.")
+    # the box, whatever the weights: what comes after the last linear layer
+    hint = ("Shape rule 1: the output activation must suit the data. torch.tanh (or nn.Tanh()) after the last "
+            "nn.Linear maps every number into (-1, 1), whatever the weights.")
+    ends = [_forced(probe, c) for c in (-100.0, -2.0, 2.0, 100.0)]
+    if all(e is not None for e in ends):
+        lo, lo2, hi2, hi = (float(e.min()) if i < 2 else float(e.max()) for i, e in enumerate(ends))
+        if lo < -1 - 1e-6 or hi > 1 + 1e-6:
+            if lo >= 0:
+                problem = (f"its coordinates can never be negative and can exceed 1 (up to {hi:.3g} when the last "
+                           "layer says 100): a ReLU at the end leaves the box on one side and half of it empty.")
+            else:
+                problem = (f"when the last layer's output grows (as training can make it), its points leave the box: "
+                           f"coordinates from {lo:.3g} to {hi:.3g}. Nothing after the last nn.Linear keeps them "
+                           "between -1 and 1.")
+            raise Fail(problem, hint)
+        if lo >= 0:
+            raise Fail("its coordinates stay between 0 and 1 (a sigmoid at the end?): the left and the lower half "
+                       "of the box can never be reached.", hint + " (2 * torch.sigmoid(y) - 1 works too.)")
+        if lo > -0.99 or hi < 0.99:
+            raise Fail(f"its coordinates only reach from {lo:.3g} to {hi:.3g}, never the edges of the box: the "
+                       "output is squashed too far.", "Use torch.tanh(y) itself, not a multiple of it.")
+        if lo2 <= -1 + 1e-6 or hi2 >= 1 - 1e-6:
+            raise Fail("its coordinates reach exactly -1 or 1 for moderate outputs of the last layer: a clamp "
+                       "(torch.clamp, nn.Hardtanh) cuts them off. Where it cuts, its slope is 0, so a point stuck "
+                       "on the edge gives G no gradient to bring it back.", hint)
+    else:                           # no plain last nn.Linear: look at very large inputs instead
+        big = _large_input_range(probe, k)
+        lo, hi = float(big.min()), float(big.max())
+        expect(lo >= -1 - 1e-6 and hi <= 1 + 1e-6,
+               f"for large noise its coordinates go from {lo:.3g} to {hi:.3g}, outside the box [-1, 1]².", hint)
 
-
-def _smooth(probe, width):
-    """True if the map has curvature almost everywhere along a line (not piecewise linear)."""
-    try:
-        p = copy.deepcopy(probe).double()
-        gen = torch.Generator().manual_seed(5)
-        start, direction = torch.randn(1, width, generator=gen, dtype=torch.float64), \
-            torch.randn(1, width, generator=gen, dtype=torch.float64)
-        t = torch.linspace(-3, 3, 3001, dtype=torch.float64).unsqueeze(1)
-        with torch.no_grad():
-            f = p(start + t * direction)
-        d2 = (f[2:] - 2 * f[1:-1] + f[:-2]).abs().max(dim=1).values
-        flat = (d2 < 1e-10 * (float(f.abs().max()) + 1.0)).double().mean()
-        return bool(flat < 0.5)
-    except Exception:
-        return False
+    # training must be able to change it
+    grad_probe = copy.deepcopy(probe)
+    with torch.enable_grad():
+        try:
+            y = call(grad_probe, _batches(k), what="your model", diagnose=False)
+        except Exception as exc:
+            raise _crash(grad_probe, _batches(k), exc) from None
+    expect(isinstance(y, torch.Tensor) and y.requires_grad,
+           "its output carries no gradient (a .detach(), .item() or torch.no_grad() in forward?), so training "
+           "could never change the generator.", "Return the result of the layers as it is.")
+    layers = _linears(model)
+    expect(len(layers) != 1,
+           "it has a single linear layer: a squashed linear map of the noise, which can only stretch the noise "
+           "cloud, never bend it.",
+           "Put at least one hidden layer, with an activation such as ReLU, before the output layer.")
+    return (f"noise ({BATCH}, {G_NOISE[0]}) and ({BATCH}, {G_NOISE[1]}) → points ({BATCH}, {G_OUT}); every "
+            f"coordinate stays in [-1, 1] however large the last layer's output, and never sticks to an edge; "
+            f"{built[G_NOISE[0]][2]} parameters for noise_dim={G_NOISE[0]}.")
 
 
 # ---------------------------------------------------------------- the discriminator exercise
