@@ -456,6 +456,19 @@ def test_the_tied_generator_fails_on_joint_coverage_with_its_correlations(capsys
     assert "Hint: Your noise has 1 number a row: G can then write only a 1-dimensional family of series" in out
 
 
+def test_points_piled_into_some_cells_are_uneven_not_tied(capsys):
+    def checkerboard(z):
+        """Uniform in the 63 of the 125 cells whose three indices add up to an even number."""
+        cells = torch.randint(0, 5, (4 * len(z), 3), generator=torch.Generator().manual_seed(2))
+        cells = cells[cells.sum(dim=1) % 2 == 0][:len(z)]
+        a, b, c = (2 * cells + 2 * z).T
+        return rows(a, b, c)
+
+    out = fails_with(check_series_result, (checkerboard, uniform3, as_is), "the points (a, b, c) fill the cube "
+                     "[0, 10)³ unevenly: some of its 125 cells get too many series, others too few.", capsys)
+    assert "joint coverage 0.50" in out and "correlations" not in out and "Hint: Plot a against c" in out
+
+
 def test_series_left_in_scaled_units_are_named(capsys):
     mean, std = torch.tensor([5.0, 5.0, 5.0, 6.0, 7.0]), torch.full((5,), 10 / 12 ** 0.5)
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import samplers
-from ..sequences import VARIABLES, coverage, joint_coverage, steps, validity
+from ..sequences import JOINT_BINS, VARIABLES, coverage, joint_coverage, steps, validity
 from .core import Fail, NotAttempted, call, checker, expect
 from .models import _crash, _output_range, _shape
 
@@ -772,8 +772,13 @@ def _pct(share):
     return f"{100 * share:.0f} %"
 
 
+def _count(n):
+    return f"{n:,}".replace(",", " ")                   # 20 000
+
+
 def _draw(G, noise, unscale):
-    """``RESULT_N`` series in the data's units: ``unscale(G(noise(RESULT_N))))`` on a copy of G, under a fixed seed."""
+    """(z, G(z), series): ``RESULT_N`` series ``unscale(G(noise(RESULT_N)))`` in the data's units, as a float64
+    tensor ``(RESULT_N, 5)``, made by a copy of G from noise drawn under a fixed seed."""
     try:
         G = copy.deepcopy(G)                    # batch statistics and the like stay the student's own
     except Exception:  # noqa: BLE001 — a generator that cannot be copied is used as it is
@@ -790,10 +795,8 @@ def _draw(G, noise, unscale):
         expect(isinstance(out, torch.Tensor), f"your generator returned a {type(out).__name__}, not a tensor.",
                "Pass the generator itself (the nn.Module), which turns a noise batch into a batch of series.")
         x = call(unscale, out, what=f"unscale on G's output of shape {_shape(out)}")
-    if isinstance(x, torch.Tensor):
-        x = x.detach().double()
     try:
-        x = torch.as_tensor(x, dtype=torch.float64)
+        x = torch.as_tensor(x.detach() if isinstance(x, torch.Tensor) else x, dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError):
         raise Fail(f"unscale returned a {type(x).__name__}, not a tensor of numbers.",
                    "unscale(y) should return the series in the data's own units, a tensor of shape (n, 5).") from None
@@ -859,23 +862,37 @@ def _coverage_problem(x, z, low, high):
     tied = [f"{VARIABLES[i]} and {VARIABLES[j]} {float(corr[i, j]):.2f}" for i in range(3) for j in range(i + 1, 3)
             if abs(float(corr[i, j])) > 0.2]
     few = z.ndim == 2 and z.shape[1] < 3
-    return ((f"a, b and c each fill their range (coverage {min(each.values()):.2f} or more), but not together: "
-             f"the points (a, b, c) leave much of the cube [{low:g}, {high:g})³ empty"
-             + (f" (correlations: {', '.join(tied)}; 0 for real series)" if tied else "")
-             + ". G ties the variables to one another, a partial mode collapse."),
-            (f"Your noise has {z.shape[1]} number{'s' if z.shape[1] != 1 else ''} a row: G can then write only a "
-             f"{z.shape[1]}-dimensional family of series, and a, b, c need 3. Use noise with at least 3 numbers."
-             if few else "Train longer with a shrinking learning rate, or give D more room to notice the missing "
-             "combinations; plot a against c for your series and for real ones to see which are missing."))
+    filled = f"a, b and c each fill their range (coverage {min(each.values()):.2f} or more), but"
+    if tied or few:
+        return ((f"{filled} not together: the points (a, b, c) leave much of the cube [{low:g}, {high:g})³ empty"
+                 + (f" (correlations: {', '.join(tied)}; 0 for real series)" if tied else "")
+                 + ". G ties the variables to one another, a partial mode collapse."),
+                (f"Your noise has {z.shape[1]} number{'s' if z.shape[1] != 1 else ''} a row: G can then write only a "
+                 f"{z.shape[1]}-dimensional family of series, and a, b, c need 3. Use noise with at least 3 numbers."
+                 if few else "Train longer with a shrinking learning rate, or give D more room to notice the missing "
+                 "combinations; plot a against c for your series and for real ones to see which are missing."))
+    spill = f"; {_pct(outside)} of the series fall outside the range and earn nothing" if outside > 0.02 else ""
+    return (f"{filled} the points (a, b, c) fill the cube [{low:g}, {high:g})³ unevenly: some of its "
+            f"{JOINT_BINS ** 3} cells get too many series, others too few{spill}.",
+            "Plot a against c, and a against b, for your series and for real ones to see where they pile up. Training "
+            "longer with a shrinking learning rate, or a D with more room, usually evens them out.")
 
 
 @checker("the open challenge, your trained generator")
 def check_series_result(G, noise, unscale, low=0.0, high=10.0):
+    """Judge a trained generator however it was built: validity and joint coverage of its series.
+
+    ``G``: the generator (an nn.Module or any function), noise batch -> batch of outputs;
+    ``noise(n)``: a noise batch of n rows for G; ``unscale(y)``: G's outputs -> series ``(n, 5)`` in
+    the data's units. ``RESULT_N`` series are drawn with noise made under ``RESULT_SEED`` (the
+    caller's random state is left alone, and G is copied first). Passes when validity (steps
+    1 ± 0.1) is at least ``VALIDITY_TARGET`` and the joint coverage of (a, b, c) on
+    ``[low, high)³`` at least ``JOINT_TARGET``; otherwise says which fell short and the usual cause.
+    """
     z, out, x = _draw(G, noise, unscale)
     valid, joint = validity(x.numpy()), joint_coverage(x.numpy(), low, high)
-    figures = (f"on {RESULT_N:,} series from your generator, validity {100 * valid:.1f} % (target "
-               f"{100 * VALIDITY_TARGET:.0f} %) and joint coverage {joint:.3f} (target {JOINT_TARGET:.2f})"
-               ).replace(f"{RESULT_N:,}", f"{RESULT_N:,}".replace(",", " "))
+    figures = (f"on {_count(RESULT_N)} series from your generator, validity {100 * valid:.1f} % (target "
+               f"{100 * VALIDITY_TARGET:.0f} %) and joint coverage {joint:.3f} (target {JOINT_TARGET:.2f})")
     short_v, short_j = valid < VALIDITY_TARGET, joint < JOINT_TARGET
     if short_v and short_j:
         pv, hv = _validity_problem(x, valid, out)
