@@ -139,18 +139,26 @@ def _stub_edits(tree, label):
     edits = []
     book = f', notebook="{label}"' if label else ""
 
-    def visit_function(fn):             # nested functions are visited on their own
+    def visit_function(fn, name):       # nested functions are visited on their own
         for node in _walk_own(fn):
             replace = (isinstance(node, ast.Raise) and _is_stub_raise(node)) or \
                       (isinstance(node, ast.Return) and node.value is not None and _is_ellipsis(node.value)) or \
                       (isinstance(node, ast.Expr) and _is_ellipsis(node.value) and node in fn.body)
             if replace:
                 edits.append(((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset),
-                              f'raise Unfinished("{fn.name}"{book})'))
+                              f'raise Unfinished("{name}"{book})'))
 
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            visit_function(node)
+    def visit(node, prefix=""):         # a method is named with its class: "Generator.forward"
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                visit_function(child, prefix + child.name)
+                visit(child, prefix + child.name + ".")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree)
     for stmt in tree.body:              # top-level answers: prediction = ..., answers = {"a": ..., ...}
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None \
                 and any(_is_ellipsis(n) for n in ast.walk(stmt.value)):

@@ -279,6 +279,8 @@ def test_stubs_are_rewritten_to_stop_run_all_with_one_line():
     for name in "fgh":
         assert f'raise Unfinished("{name}", notebook="08")' in copy
     assert '"""x → y²"""' in copy
+    method = rewrite_stubs("class G:\n    def forward(self, z):\n        raise NotImplementedError\n", "09_x.ipynb")
+    assert 'raise Unfinished("G.forward", notebook="09")' in method
     # answers: the cell itself stops while every answer is still `...`; a partial answer goes to its checker
     quiz = 'answers = {\n    "a": ...,   # X-rays\n    "b": ...,\n}'
     copy = rewrite_stubs(quiz, "01_learning_paradigms.ipynb")
