@@ -1,7 +1,8 @@
 """gan_lesson: the helper package of the gan-lesson notebook series.
 
 Modules follow the lessons: ``samplers`` (real data and noise) → ``features`` (what D sees) →
-``models`` (G and D) → ``losses`` → ``training`` (the loop, ``fit``) → ``metrics`` → ``plots``
+``models`` (G and D) → ``losses`` → ``steps`` (one D step, one G step: notebook 05's) →
+``training`` (the loop around them, ``fit``) → ``metrics`` → ``plots``
 → ``widgets`` (the training dashboard), plus ``checks`` (exercise checkers) and ``data``.
 
 The common case is one call::
@@ -17,13 +18,13 @@ from . import interrupts
 # the modules PyTorch imports the first time any optimizer is built, therefore run with Ctrl-C
 # held back; one that came meanwhile stops the cell once everything is whole.
 with interrupts.interrupt_guard() as _guard:
-    from . import coach, features, losses, metrics, models, plots, recipes, samplers, training
+    from . import coach, features, losses, metrics, models, plots, recipes, samplers, steps, training
     from .recipes import RECIPES, Recipe
     from .training import FitResult, History, TrainingState, fit, load
     interrupts.warm_up()
 
 __all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Recipe", "RECIPES",
-           "samplers", "features", "models", "losses", "training", "metrics", "recipes", "plots", "coach"]
+           "samplers", "features", "models", "losses", "steps", "training", "metrics", "recipes", "plots", "coach"]
 __version__ = "1.0.0"
 
 _guard.pass_on()

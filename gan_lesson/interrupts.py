@@ -40,6 +40,11 @@ class InterruptGuard:
                 self._installed = False
         return self
 
+    def stop_here(self):
+        """Raise ``KeyboardInterrupt`` if a Ctrl-C came: call it where the work is in a consistent state."""
+        if self.requested:
+            raise KeyboardInterrupt
+
     def pass_on(self):
         """Deliver a Ctrl-C this guard held back to whoever listens now: a KeyboardInterrupt in a
         notebook cell, or the request of an enclosing guard (a trainer, which then stops cleanly)."""

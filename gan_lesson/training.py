@@ -1,25 +1,28 @@
-"""The training loop, its history, and ``fit``: one call for the common case.
+"""The training loop around notebook 05's two steps, its history, and ``fit``.
 
 One epoch of the loop (``order="d_first"``, the classic one):
 
-1. ``d_steps`` discriminator updates. Each draws a real batch (target label 1) and a fake batch
-   ``G(z)`` that is *detached*, so the discriminator's labels do not train G (target label 0);
-   then steps D's optimizer only.
-2. ``g_steps`` generator updates. Each passes ``G(z)`` through D against the label "real" and
-   steps G's optimizer only. D is frozen meanwhile (``requires_grad_(False)``), so the
-   generator's loss neither moves D nor wastes time on D's gradients.
+1. ``d_steps`` calls of ``d_step(G, D, g_opt, d_opt, real, z)``: a real batch (target 1) and a
+   detached fake batch ``G(z)`` (target 0), then D's optimizer steps;
+2. ``g_steps`` calls of ``g_step(G, D, g_opt, d_opt, z)``: ``G(z)`` through D against the label
+   "real", then G's optimizer steps. D is held fixed meanwhile (``requires_grad_(False)``), so
+   the generator's loss neither moves D nor spends time on D's gradients.
 
-``order="g_first"`` runs the generator phase first. Every ``log_every`` epochs the run records
-the mean losses, D(x), D(G(z)), the generator's gradient norm, the generated spread and the
-distance to the target in a ``History``, keeps a snapshot of samples generated from one fixed
-noise batch, and calls ``callback(state)``; a callback that returns ``False`` stops the run.
+The steps are ``gan_lesson.steps.d_step`` and ``g_step`` (the functions notebook 05 has you
+write) unless you pass your own to ``fit``; the networks are the recipe's unless you pass your
+own. ``order="g_first"`` runs the generator phase first. Every ``log_every`` epochs the run
+records the mean losses, D(x) and D(G(z)), the generator's gradient norm, the generated spread
+and the distance to the target in a ``History``, keeps a snapshot of samples generated from one
+fixed noise batch, and calls ``callback(state)``; a callback that returns ``False`` stops it.
 
-Faults: a non-finite loss stops the run before the step that would spoil the weights and says
-which loss, when, and the likely cause; Ctrl-C (the notebook's stop button) stops it too. Both
-return the result trained so far, with ``result.status`` saying what happened.
+Faults: a loss that is not a finite number stops the run, says which loss, when and the likely
+cause, and returns the weights of the last record; Ctrl-C (the notebook's stop button) stops it
+at the end of the epoch. Both return the result trained so far, with ``result.status`` saying
+what happened.
 """
 import contextlib
 import copy
+import functools
 import inspect
 import math
 import os
@@ -35,12 +38,12 @@ import torch
 from torch import nn
 
 from . import features as _features
+from . import losses, steps
 from .interrupts import interrupt_guard, warm_up
-from .losses import _gradient_penalty, loss_functions
 from .metrics import distance as _distance
 from .metrics import moments as _moments
 from .models import Discriminator, Generator, LinearGenerator, MLPDiscriminator, MLPGenerator
-from .recipes import RECIPES, Recipe, recipe_named
+from .recipes import Recipe, recipe_named
 from .samplers import Empirical, Sampler, noise_sampler
 from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed, unknown_setting
 from .validation import short_repr as _show
@@ -79,7 +82,8 @@ class History:
     """What the run recorded every ``log_every`` epochs (one entry per record).
 
     ``loss_d``/``loss_g``: mean losses since the previous record; ``d_real``/``d_fake``: mean
-    D(x) and D(G(z)) as probabilities (critic scores for Wasserstein losses); ``grad_g``: norm of
+    D(x) on a batch of the fixed real sample and D(G(z)) on a batch of the fixed noise, measured
+    at the record, as probabilities (raw scores for least squares and Wasserstein losses); ``grad_g``: norm of
     the generator's gradient at its last step; ``distance``: Wasserstein-1 (sliced for d > 1)
     from the snapshot to a fixed real sample, in data units; ``spread``: generated std over real
     std (1 is right, near 0 is collapse); ``fake_mean`` … ``fake_kurtosis``: moments of the
@@ -643,7 +647,7 @@ class _Progress:
 
 # --------------------------------------------------------------------------- fit
 
-def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=None, g_steps=None,
+def fit(target, *, recipe="modern", generator=None, discriminator=None, d_step=None, g_step=None, epochs=None, lr_d=None, lr_g=None, d_steps=None, g_steps=None,
         batch_size=None, seed=0, callback=None, loss=None, features=None, noise=None, order=None,
         d_pretrain=None, log_every=None, report_every=None, progress=True, threads=1, **unknown):
     """Train a GAN on ``target`` and return a ``FitResult``.
@@ -657,21 +661,64 @@ def fit(target, *, recipe="modern", epochs=None, lr_d=None, lr_g=None, d_steps=N
     ``TrainingState``; returning ``False`` stops the run. ``progress`` prints a progress line and
     a closing line (the summary, or why the run stopped early; ``result.message`` holds it too);
     ``threads`` is the PyTorch thread count used while training.
+
+    Your own pieces, each optional (what is not given comes from the recipe):
+    ``generator``: a module from noise ``(n, noise_dim)`` to samples ``(n, d)`` (its first
+    ``nn.Linear`` sets ``noise_dim``); ``discriminator``: a module from samples ``(n, d)`` to one
+    verdict per sample ``(n, 1)`` (logits, or probabilities if it ends in ``nn.Sigmoid``);
+    ``d_step(G, D, g_opt, d_opt, real, z)`` and ``g_step(G, D, g_opt, d_opt, z)``: notebook 05's
+    steps, returning the loss. Your modules are trained in place (with ``ema`` > 0 they end
+    holding the averaged weights) and the result samples from them. When the recipe
+    standardises the data, your networks work in standard units (``real`` arrives standardised).
+    Your steps get a D that returns what the loss reads: P(real) for the BCE losses
+    (``"non_saturating"``, ``"minimax"``), a raw score for the others.
     """
     if unknown:
         raise TypeError(unknown_setting("fit", sorted(unknown)[0], FIT_SETTINGS))
     with interrupt_guard() as guard:     # from the first line: a Ctrl-C never lands half-way
-        return _fit(target, guard, recipe=recipe, epochs=epochs, lr_d=lr_d, lr_g=lr_g, d_steps=d_steps,
+        pieces = _check_pieces(generator=generator, discriminator=discriminator, d_step=d_step, g_step=g_step)
+        return _fit(target, guard, pieces=pieces, recipe=recipe, epochs=epochs, lr_d=lr_d, lr_g=lr_g, d_steps=d_steps,
                     g_steps=g_steps, batch_size=batch_size, seed=seed, callback=callback, loss=loss,
                     features=features, noise=noise, order=order, d_pretrain=d_pretrain, log_every=log_every,
                     report_every=report_every, progress=progress, threads=threads)
 
 
-FIT_SETTINGS = ("recipe", "epochs", "lr_d", "lr_g", "d_steps", "g_steps", "batch_size", "seed", "callback", "loss",
+FIT_SETTINGS = ("recipe", "generator", "discriminator", "d_step", "g_step", "epochs", "lr_d", "lr_g", "d_steps", "g_steps", "batch_size", "seed", "callback", "loss",
                 "features", "noise", "order", "d_pretrain", "log_every", "report_every", "progress", "threads")
 
 
-def _fit(target, guard, *, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_size, seed, callback, loss,
+def _check_pieces(**given):
+    """The student's pieces that were given, each checked: modules for the players, functions for the steps."""
+    pieces = {}
+    for name in ("generator", "discriminator"):
+        module = given[name]
+        if module is None:
+            continue
+        if isinstance(module, type):
+            raise TypeError(f"{name} must be a model (an nn.Module instance); got the class {module.__name__} itself. "
+                            f"Note the brackets: {module.__name__}(...) makes one.")
+        if not isinstance(module, nn.Module):
+            hint = " (call your function: make_generator(...) returns the module)" if callable(module) else ""
+            raise TypeError(f"{name} must be a torch.nn.Module (a network); got {_show(module)}{hint}.")
+        if not any(p.requires_grad for p in module.parameters()):
+            raise ValueError(f"{name} has no trainable parameters, so there is nothing to train: give it at least "
+                             "one layer with weights (nn.Linear, nn.Conv2d, ...).")
+        pieces[name] = module
+    for name, count, call in (("d_step", 6, "d_step(G, D, g_opt, d_opt, real, z)"), ("g_step", 5, "g_step(G, D, g_opt, d_opt, z)")):
+        step = given[name]
+        if step is None:
+            continue
+        check_callable(name, step, f"a function {call} that makes one update and returns the loss")
+        if not _accepts(step, count):
+            raise TypeError(f"{name} is called as {call}, with {count} arguments; {_show(step)} does not take "
+                            f"{count}. Write it as `def {call}: ...`.")
+        pieces[name] = step
+    if "generator" in pieces and pieces.get("generator") is pieces.get("discriminator"):
+        raise ValueError("generator and discriminator are the same module; give two separate networks.")
+    return pieces
+
+
+def _fit(target, guard, *, pieces, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_size, seed, callback, loss,
          features, noise, order, d_pretrain, log_every, report_every, progress, threads):
     if torch.get_default_dtype() != torch.float32:
         raise RuntimeError(f"fit trains in float32, but PyTorch's default dtype is now {torch.get_default_dtype()} "
@@ -698,180 +745,181 @@ def _fit(target, guard, *, recipe, epochs, lr_d, lr_g, d_steps, g_steps, batch_s
         # which PyTorch keeps per thread) must not notice it, so the run draws from private
         # generators only, seeded so that it trains exactly what the same call in the notebook would
         with torch_threads(threads_n):
-            return _train(target, rec, seed, callback, progress, guard, private=True)
+            return _train(target, rec, seed, callback, progress, guard, private=True, pieces=pieces)
     np_state = np.random.get_state()
     try:
         with torch.random.fork_rng(devices=[]), torch_threads(threads_n):
             torch.manual_seed(seed)
             np.random.seed(seed)
-            return _train(target, rec, seed, callback, progress, guard)
+            return _train(target, rec, seed, callback, progress, guard, pieces=pieces)
     finally:
         np.random.set_state(np_state)
 
 
-@torch.enable_grad()          # training needs gradients, even when called inside torch.no_grad()
-def _train(target, rec, seed, callback, progress, guard, private=False):
-    rng = torch.Generator().manual_seed(seed)
-    draw = lambda n: _draw(target, n, rng)  # noqa: E731
+class _Judge(nn.Module):
+    """D as the steps see it: the recipe's features first (a batch's moments, or each sample as it is),
+    then D; ``probabilities=True`` applies the sigmoid to a D that returns logits."""
 
-    # first draw: check everything about the target once
-    first = draw(rec.batch_size)
+    def __init__(self, D, features, probabilities=False):
+        super().__init__()
+        self.D, self.featurize = D, _features.featurize(features)
+        self.sigmoid = probabilities
+
+    def forward(self, x):
+        out = self.D(self.featurize(x))
+        return torch.sigmoid(out) if self.sigmoid else out
+
+
+@contextlib.contextmanager
+def _held_fixed(D):
+    """D's weights take no gradient inside the block (the generator's phase): nothing to compute or to leak."""
+    params = [p for p in D.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)
+
+
+class _Mean:
+    """A running mean that starts empty (NaN until something is added)."""
+
+    def __init__(self):
+        self.total, self.count = 0.0, 0
+
+    def add(self, value):
+        self.total, self.count = self.total + value, self.count + 1
+
+    def take(self):
+        """The mean so far, then start again."""
+        mean = self.total / self.count if self.count else float("nan")
+        self.total, self.count = 0.0, 0
+        return mean
+
+
+def _loss_value(value, step):
+    """What a step returned, as a float (a scalar tensor or a number), or a clear error."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return float(value.detach())
+    if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+        return float(value)
+    raise TypeError(f"{step} must return the loss it stepped on (a float such as loss.item(), or a scalar tensor); "
+                    f"it returned {_show(value)}. End it with `return loss.item()`.")
+
+
+def _grad_norm(module):
+    grads = [p.grad.norm() for p in module.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(grads)).item() if grads else float("nan")
+
+
+class _Averager:
+    """G's weights averaged over the steps (``ema`` > 0): ``avg ← ema·avg + (1 − ema)·G`` after every epoch."""
+
+    def __init__(self, G, ema):
+        self.ema = ema
+        self.G_avg = copy.deepcopy(G).requires_grad_(False) if ema > 0 else G
+        self.pairs = list(zip(self.G_avg.parameters(), G.parameters())) if ema > 0 else []
+        self.buffers = list(zip(self.G_avg.buffers(), G.buffers())) if ema > 0 else []
+
+    @torch.no_grad()
+    def update(self):
+        for p_avg, p in self.pairs:
+            p_avg.lerp_(p, 1.0 - self.ema)
+        for b_avg, b in self.buffers:       # batch-norm statistics: the latest ones
+            b_avg.copy_(b)
+
+
+@torch.enable_grad()          # training needs gradients, even when called inside torch.no_grad()
+def _train(target, rec, seed, callback, progress, guard, private=False, pieces=None):
+    pieces = pieces or {}
+    rng = torch.Generator().manual_seed(seed)
+
+    # --- the data: checked once, standardised for the networks, a fixed sample to measure against
+    first = _draw(target, rec.batch_size, rng)
     if not torch.isfinite(first).all():
         raise ValueError(f"target returned NaN or infinite values (in the first batch of {rec.batch_size}); "
                          "real samples must be finite numbers.")
     dim = first.shape[1]
-    draw = lambda n: _draw(target, n, rng, dim)  # noqa: E731
-    reference = draw(REFERENCE_SIZE)
+    reference = _draw(target, REFERENCE_SIZE, rng, dim)
     check_spread(torch.cat([first, reference]))
-    if rec.standardise:
-        std = Standardiser.fitted_to(torch.cat([reference, draw(max(0, 5000 - REFERENCE_SIZE))]))
-    else:
-        std = Standardiser(dim)
+    std = (Standardiser.fitted_to(torch.cat([reference, _draw(target, max(0, 5000 - REFERENCE_SIZE), rng, dim)]))
+           if rec.standardise else Standardiser(dim))
 
-    standardise = std if rec.standardise else (lambda x: x)
-    G, D = _build_models(rec, dim, generator=torch.Generator().manual_seed(seed) if private else None)
+    # --- the players: the student's own where given, else the recipe's
+    G, D, rec = _players(rec, dim, pieces, private, seed)
+    logits = _reads_logits(D)
+    loss = losses.get(rec.loss)
     d_opt = _optimizer(rec, D.parameters(), rec.lr_d)
     g_opt = _optimizer(rec, G.parameters(), rec.lr_g)
-    G_avg = copy.deepcopy(G).requires_grad_(False) if rec.ema > 0 else G
-    avg_pairs = list(zip(G_avg.parameters(), G.parameters())) if rec.ema > 0 else []
-    logits = getattr(D, "outputs_logits", False)
-    bce = rec.loss in ("non_saturating", "minimax")
-    d_loss_fn, g_loss_fn = loss_functions(rec.loss)
-    featurize = _features.featurize(rec.features)
     noise = noise_sampler(rec.noise)
-    judge = lambda x: D(featurize(x))  # noqa: E731
-    as_prob = (lambda s: torch.sigmoid(s)) if (logits and bce) else (lambda s: s)  # noqa: E731
     fixed_noise = noise(SNAPSHOT_SIZE, rec.noise_dim, generator=torch.Generator().manual_seed(seed + 12345))
+    judge = D if rec.features == "per_sample" else _Judge(D, rec.features)          # D's raw output
+    belief = _Judge(D, rec.features, probabilities=logits and loss.probabilities)   # read as the loss reads it
+    if "d_step" in pieces:
+        d_step, D_for_d = pieces["d_step"], belief
+    else:
+        d_step, D_for_d = functools.partial(steps.d_step, loss=loss, logits=logits, gp_weight=rec.gp_weight,
+                                            clip=rec.clip, generator=rng), judge
+    if "g_step" in pieces:
+        g_step, D_for_g = pieces["g_step"], belief
+    else:
+        g_step, D_for_g = functools.partial(steps.g_step, loss=loss, logits=logits), judge
+    _check_players(G, belief, std(first), noise(2, rec.noise_dim, generator=torch.Generator().manual_seed(0)),
+                   dim, rec, pieces)
 
+    real_batch = _RealBatches(target, rec.batch_size, rng, dim, std)
+
+    def noise_batch():
+        return noise(rec.batch_size, rec.noise_dim, generator=rng)
+
+    averager = _Averager(G, rec.ema)
     history, snapshots = History(), []
-    sums = {"loss_d": 0.0, "loss_g": 0.0, "d_real": 0.0, "d_fake": 0.0, "nd": 0, "ng": 0}
-    last_grad = [float("nan")]
-    started = time.perf_counter()
+    loss_d, loss_g, grad_g = _Mean(), _Mean(), float("nan")
+    saved = _weights(G, D, averager.G_avg)           # the last recorded weights: what a diverged run returns
     bar = _Progress(progress, rec.epochs, f"{rec.name} recipe")
-    real_std = reference.std(0).clamp_min(1e-12)
+    started = time.perf_counter()
+    phases = ("d", "g") if rec.order == "d_first" else ("g", "d")
+    status, message, epoch = "finished", f"Finished {rec.epochs} epochs.", 0   # epoch: the last one completed
 
-    def d_step(count):
-        real = standardise(draw(rec.batch_size))
-        with torch.no_grad():     # like G(z).detach(): D's labels must not train G (and no graph is built)
-            fake = G(noise(rec.batch_size, rec.noise_dim, generator=rng))
-        if rec.features == "per_sample":      # one pass through D for both halves: same result, faster
-            d_real, d_fake = D(torch.cat([real, fake])).split(rec.batch_size)
-        else:
-            d_real, d_fake = judge(real), judge(fake)
-        loss = d_loss_fn(d_real, d_fake, logits)
-        if rec.loss == "wasserstein_gp":
-            loss = loss + _gradient_penalty(judge, real, fake, rec.gp_weight, rng)
-        value = loss.item()
-        if not math.isfinite(value):
-            raise _Diverged(("discriminator", value, real))
-        d_opt.zero_grad()
-        loss.backward()
-        d_opt.step()
-        if rec.loss == "wasserstein_clip":
-            with torch.no_grad():
-                for p in D.parameters():
-                    p.clamp_(-rec.clip, rec.clip)
-        if count:
-            sums["loss_d"] += value
-            sums["d_real"] += as_prob(d_real).mean().item()
-            sums["d_fake"] += as_prob(d_fake).mean().item()
-            sums["nd"] += 1
-
-    def g_step(measure):
-        fake = G(noise(rec.batch_size, rec.noise_dim, generator=rng))
-        loss = g_loss_fn(judge(fake), logits)               # "pretend to be real"
-        value = loss.item()
-        if not math.isfinite(value):
-            raise _Diverged(("generator", value, None))
-        g_opt.zero_grad()
-        loss.backward()                                     # D is frozen here: only G gets gradients
-        if measure:
-            last_grad[0] = torch.linalg.vector_norm(
-                torch.stack([p.grad.norm() for p in G.parameters() if p.grad is not None])).item()
-        g_opt.step()
-        sums["loss_g"] += value
-        sums["ng"] += 1
-
-    d_params = list(D.parameters())
-
-    def g_phase(logging):
-        for p in d_params:           # hold D fixed while G trains (and skip its gradients)
-            p.requires_grad = False
-        try:
-            for i in range(rec.g_steps):
-                g_step(logging and i == rec.g_steps - 1)
-        finally:
-            for p in d_params:
-                p.requires_grad = True
-
-    @torch.no_grad()
-    def record(epoch):
-        samples = std.inverse(G_avg(fixed_noise))
-        finite = bool(torch.isfinite(samples).all())
-        dist = _distance(samples, reference) if finite else float("inf")
-        nd, ng = sums["nd"] or float("nan"), sums["ng"] or float("nan")   # NaN: nothing measured yet
-        if dim == 1 and finite:
-            m = _moments(samples)
-            moments = (m["mean"], m["std"], m["skew"], m["kurtosis"])
-        else:
-            moments = (float("nan"),) * 4
-        snapshots.append((epoch, samples.clone()))     # first: trimmed to the history if cut short
-        history.append(
-            epoch=epoch, loss_d=sums["loss_d"] / nd, loss_g=sums["loss_g"] / ng, d_real=sums["d_real"] / nd,
-            d_fake=sums["d_fake"] / nd, grad_g=last_grad[0], distance=dist,
-            spread=float((samples.std(0) / real_std).mean()) if finite else float("nan"),
-            fake_mean=moments[0], fake_std=moments[1], fake_skew=moments[2], fake_kurtosis=moments[3],
-            seconds=time.perf_counter() - started)
-        for k in sums:
-            sums[k] = 0 if k in ("nd", "ng") else 0.0
-        if rec.report_every and epoch % rec.report_every == 0:
-            bar.say(_report_line(history, reference, epoch))
-        bar.update(epoch, dist)
-        if callback is not None:
-            # the callback sees a copy: whatever it does to it, the run's own record stays as it was
-            try:
-                answer = callback(TrainingState(epoch, rec.epochs, History.from_dict(history.as_dict()),
-                                                samples.clone(), reference.clone(), time.perf_counter() - started, rec))
-            except Exception as exc:          # the student's callback broke: keep what was trained
-                raise _CallbackFailed(exc) from exc
-            if answer is not None and not _said_go_on(answer):
-                return False
-        return True
-
-    status, message = "finished", ""
-    epoch = 0          # the last epoch whose steps all ran
     try:
-        for _ in range(rec.d_pretrain):
-            if guard.requested:
-                raise KeyboardInterrupt
-            d_step(count=False)
-        record(0)
+        for _ in range(rec.d_pretrain):                # D first learns what real looks like
+            guard.stop_here()
+            _finite(_loss_value(d_step(G, D_for_d, g_opt, d_opt, real_batch(), noise_batch()), "d_step"), "discriminator")
+        row, samples = _record(G, averager.G_avg, belief, std, fixed_noise, reference, rec, loss_d, loss_g, grad_g, 0, started)
+        snapshots.append((0, samples))
+        history.append(**row)
+        _after_record(callback, history, snapshots, reference, rec, bar, started)
+
         for epoch_now in range(1, rec.epochs + 1):
-            if guard.requested:            # a Ctrl-C asked to stop: here every step is complete
-                raise KeyboardInterrupt
-            if rec.lr_decay:
-                frac = 1.0 - (epoch_now - 1) / rec.epochs
-                d_opt.param_groups[0]["lr"] = rec.lr_d * frac
-                g_opt.param_groups[0]["lr"] = rec.lr_g * frac
-            logging = (epoch_now % rec.log_every == 0 or epoch_now == rec.epochs
-                       or (rec.report_every and epoch_now % rec.report_every == 0))
-            if rec.order == "g_first":
-                g_phase(logging)
-            for _ in range(rec.d_steps):
-                d_step(count=True)
-            if rec.order == "d_first":
-                g_phase(logging)
-            if avg_pairs:
-                with torch.no_grad():
-                    for p_avg, p in avg_pairs:
-                        p_avg.lerp_(p, 1.0 - rec.ema)
+            guard.stop_here()                          # a Ctrl-C asked to stop: here every step is complete
+            if rec.lr_decay:                           # linearly down to zero over the run
+                d_opt.param_groups[0]["lr"] = rec.lr_d * (1 - (epoch_now - 1) / rec.epochs)
+                g_opt.param_groups[0]["lr"] = rec.lr_g * (1 - (epoch_now - 1) / rec.epochs)
+            for phase in phases:
+                if phase == "d":                       # 1. D: real -> 1, detached fake -> 0
+                    for _ in range(rec.d_steps):
+                        value = _loss_value(d_step(G, D_for_d, g_opt, d_opt, real_batch(), noise_batch()), "d_step")
+                        loss_d.add(_finite(value, "discriminator"))
+                else:                                  # 2. G: fake through a fixed D -> 1
+                    with _held_fixed(D):
+                        for _ in range(rec.g_steps):
+                            value = _loss_value(g_step(G, D_for_g, g_opt, d_opt, noise_batch()), "g_step")
+                            loss_g.add(_finite(value, "generator"))
+                    grad_g = _grad_norm(G)             # the size of G's last step's gradient
+            averager.update()
             epoch = epoch_now
-            if logging and not record(epoch):
-                status = "stopped"
-                message = f"Stopped by the callback at epoch {epoch} of {rec.epochs}; the result holds what was trained so far."
-                break
-        else:
-            message = f"Finished {rec.epochs} epochs."
+            if epoch % rec.log_every == 0 or epoch == rec.epochs or (rec.report_every and epoch % rec.report_every == 0):
+                row, samples = _record(G, averager.G_avg, belief, std, fixed_noise, reference, rec, loss_d, loss_g,
+                                       grad_g, epoch, started)
+                snapshots.append((epoch, samples))
+                history.append(**row)
+                saved = _weights(G, D, averager.G_avg)
+                if not _after_record(callback, history, snapshots, reference, rec, bar, started):
+                    status = "stopped"
+                    message = f"Stopped by the callback at epoch {epoch} of {rec.epochs}; the result holds what was trained so far."
+                    break
     except KeyboardInterrupt:
         status = "interrupted"
         message = (f"Training interrupted after epoch {epoch} of {rec.epochs}; "
@@ -886,23 +934,33 @@ def _train(target, rec, seed, callback, progress, guard, private=False):
                    "(its traceback is printed above); the result holds what was trained up to there.")
         traceback.print_exception(error, file=sys.stderr)
     except _Diverged as exc:
-        which, value, real = exc.args[0]
+        which, value = exc.args
+        if which == "discriminator" and not torch.isfinite(real_batch.last).all():
+            which = "target"               # the data, not the weights, made the loss NaN
         status = "diverged"
-        message = _divergence_message(which, value, epoch + 1, rec, real)
+        kept = history.epoch[-1] if len(history) else 0
+        _restore(saved, G, D, averager.G_avg)          # the weights of the last record, before the blow-up
+        message = _divergence_message(which, value, epoch + 1, rec, reference, kept)
         if rec.d_pretrain and not len(history):
             message = message.replace(f"at epoch {epoch + 1}", "while the discriminator was pre-trained")
+        epoch = kept
 
     seconds = time.perf_counter() - started
-    history.trim()                                  # a record cut short by an exception
+    history.trim()                                   # a record cut short by an exception
     del snapshots[len(history):]
     if status in ("interrupted", "diverged") and (not len(history) or history.epoch[-1] != epoch):
-        with contextlib.suppress(Exception, KeyboardInterrupt):
-            record(epoch)   # a last record of the weights being returned
+        with contextlib.suppress(Exception, KeyboardInterrupt):      # a last record of the weights returned
+            row, samples = _record(G, averager.G_avg, belief, std, fixed_noise, reference, rec, loss_d, loss_g,
+                                   grad_g, epoch, started)
+            snapshots.append((epoch, samples))
+            history.append(**row)
         history.trim()
         del snapshots[len(history):]
-    disc = DataDiscriminator(D, std, rec.features, probability=bce)
-    result = FitResult(DataGenerator(G_avg, std), disc, history, snapshots, rec, dim, status, message,
-                       epoch, seconds, seed, reference=reference, target=target)
+    if rec.ema > 0:                                  # G itself holds the averaged weights it is judged by
+        G.load_state_dict(averager.G_avg.state_dict())
+    result = FitResult(DataGenerator(G, std), DataDiscriminator(D, std, rec.features, probability=loss.probabilities),
+                       history, snapshots, rec, dim, status, message, epoch, seconds, seed, reference=reference,
+                       target=target)
     if status == "finished":
         d = history.distance[-1] if len(history) else float("nan")
         bar.say(f"{rec.name} recipe: {epoch} epochs in {seconds:.1f} s · distance to target {d:.3f}")
@@ -911,15 +969,127 @@ def _train(target, rec, seed, callback, progress, guard, private=False):
     return result
 
 
-def _divergence_message(which, value, epoch, rec, real):
+class _RealBatches:
+    """Draws real batches in standard units; ``last`` keeps the latest one as drawn (to tell NaN data from a blow-up)."""
+
+    def __init__(self, target, batch_size, rng, dim, std):
+        self.target, self.batch_size, self.rng, self.dim, self.std = target, batch_size, rng, dim, std
+        self.last = torch.zeros(0)
+
+    def __call__(self):
+        self.last = _draw(self.target, self.batch_size, self.rng, self.dim)
+        return self.std(self.last)
+
+
+def _finite(value, which):
+    if not math.isfinite(value):
+        raise _Diverged(which, value)
+    return value
+
+
+@torch.no_grad()
+def _record(G, G_avg, belief, std, fixed_noise, reference, rec, loss_d, loss_g, grad_g, epoch, started):
+    """One history row and the snapshot: what the figures plot."""
+    samples = std.inverse(G_avg(fixed_noise))
+    finite = bool(torch.isfinite(samples).all())
+    n = min(rec.batch_size, len(reference), len(fixed_noise))
+    d_real = belief(std(reference[:n])).mean().item()               # D(x) on real samples
+    d_fake = belief(G(fixed_noise[:n])).mean().item()                # D(G(z)) on the current G's samples
+    m = _moments(samples) if finite and samples.shape[1] == 1 else dict.fromkeys(("mean", "std", "skew", "kurtosis"), float("nan"))
+    return dict(epoch=epoch, loss_d=loss_d.take(), loss_g=loss_g.take(), d_real=d_real, d_fake=d_fake, grad_g=grad_g,
+                distance=_distance(samples, reference) if finite else float("inf"),
+                spread=float((samples.std(0) / reference.std(0).clamp_min(1e-12)).mean()) if finite else float("nan"),
+                fake_mean=m["mean"], fake_std=m["std"], fake_skew=m["skew"], fake_kurtosis=m["kurtosis"],
+                seconds=time.perf_counter() - started), samples.clone()
+
+
+def _after_record(callback, history, snapshots, reference, rec, bar, started):
+    """Print what the recipe asks for and ask the callback whether to go on (False: stop)."""
+    epoch, samples = snapshots[-1]
+    if rec.report_every and epoch % rec.report_every == 0:
+        bar.say(_report_line(history, reference, epoch))
+    bar.update(epoch, history.distance[-1])
+    if callback is None:
+        return True
+    try:       # the callback sees copies: whatever it does to them, the run's own record stays as it was
+        answer = callback(TrainingState(epoch, rec.epochs, History.from_dict(history.as_dict()), samples.clone(),
+                                        reference.clone(), time.perf_counter() - started, rec))
+    except Exception as exc:          # the student's callback broke: keep what was trained
+        raise _CallbackFailed(exc) from exc
+    return answer is None or _said_go_on(answer)
+
+
+def _weights(*modules):
+    return [{k: v.detach().clone() for k, v in m.state_dict().items()} for m in modules]
+
+
+def _restore(saved, *modules):
+    for state, m in zip(saved, modules):
+        m.load_state_dict(state)
+
+
+def _reads_logits(D):
+    """Whether D returns raw scores: its own ``outputs_logits`` if it says, else whether it does not end in a sigmoid."""
+    said = getattr(D, "outputs_logits", None)
+    if said is not None:
+        return bool(said)
+    last = [m for m in D.modules() if not list(m.children())]
+    return not (last and isinstance(last[-1], nn.Sigmoid))
+
+
+def _players(rec, dim, pieces, private, seed):
+    """G and D: the student's modules where given (trained in place), the recipe's otherwise."""
+    G, D = pieces.get("generator"), pieces.get("discriminator")
+    if G is not None:
+        width = getattr(G, "noise_dim", None) or next((m.in_features for m in G.modules() if isinstance(m, nn.Linear)), None)
+        if width is not None and width != rec.noise_dim:
+            rec = rec.replace(noise_dim=int(width))        # the noise this generator takes
+    if G is None or D is None:
+        built_G, built_D = _build_models(rec, dim, generator=torch.Generator().manual_seed(seed) if private else None)
+        G = built_G if G is None else G
+        D = built_D if D is None else D
+    return G.train(), D.train(), rec
+
+
+def _check_players(G, belief, real, z, dim, rec, pieces):
+    """Run each player once on a tiny batch and say clearly what does not fit."""
+    mine = "your generator" if "generator" in pieces else "the recipe's generator"
+    try:
+        with torch.no_grad():
+            out = G(z)
+    except Exception as exc:
+        raise ValueError(f"generator: {mine} could not take noise of shape {tuple(z.shape)} (the recipe's noise_dim="
+                         f"{rec.noise_dim}): {type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}") from None
+    if not isinstance(out, torch.Tensor) or out.shape != (len(z), dim):
+        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+        raise ValueError(f"generator: {mine} must map noise (n, {rec.noise_dim}) to samples (n, {dim}) like the "
+                         f"target's; for noise of shape {tuple(z.shape)} it returned {shape}.")
+    mine = "your discriminator" if "discriminator" in pieces else "the recipe's discriminator"
+    try:
+        with torch.no_grad():
+            verdict = belief(real)
+    except Exception as exc:
+        raise ValueError(f"discriminator: {mine} could not judge a real batch of shape {tuple(real.shape)} "
+                         f"(D sees {rec.features!r}): {type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}") from None
+    rows = len(real) if rec.features == "per_sample" else 1
+    if not isinstance(verdict, torch.Tensor) or verdict.shape != (rows, 1):
+        shape = tuple(verdict.shape) if isinstance(verdict, torch.Tensor) else type(verdict).__name__
+        raise ValueError(f"discriminator: {mine} must give one verdict per {'sample' if rows > 1 else 'batch'}, "
+                         f"shape ({rows}, 1), for a real batch of shape {tuple(real.shape)}; it returned {shape}.")
+
+
+def _divergence_message(which, value, epoch, rec, reference, kept):
+    kept_text = f"from epoch {kept}, its last record" if kept else "it started with"
+    if which == "target":
+        return (f"Training stopped at epoch {epoch}: the target returned NaN or infinite samples, so the losses would "
+                f"be NaN. Likely cause: the target returned NaN or infinite samples; real samples must be finite "
+                f"numbers. The result keeps the weights {kept_text}.")
     head = f"Training stopped at epoch {epoch}: the {which} loss became {value} (not a finite number)."
-    if real is not None and not torch.isfinite(real).all():
-        cause = "Likely cause: the target returned NaN or infinite samples."
-    else:
-        lr = rec.lr_d if which == "discriminator" else rec.lr_g
-        cause = (f"Likely cause: the learning rates are too high for this setup (lr_d={rec.lr_d:g}, "
-                 f"lr_g={rec.lr_g:g}) and the weights blew up; try {lr / 10:g} for lr_{which[0]}")
-        if rec.loss in ("least_squares", "wasserstein_gp", "wasserstein_clip"):
-            cause += f", or a bounded loss such as 'non_saturating' (this run used {rec.loss!r})"
-        cause += "."
-    return f"{head} {cause} The result keeps the weights from before that step."
+    lr = rec.lr_d if which == "discriminator" else rec.lr_g
+    cause = (f"Likely cause: the learning rates are too high for this setup (lr_d={rec.lr_d:g}, "
+             f"lr_g={rec.lr_g:g}) and the weights blew up; try {lr / 10:g} for lr_{which[0]}")
+    if not losses.get(rec.loss).bounded or rec.loss == "least_squares":
+        cause += f", or a bounded loss such as 'non_saturating' (this run used {rec.loss!r})"
+    cause += "."
+    kept = f"from epoch {kept}, its last record" if kept else "it started with"
+    return f"{head} {cause} The result keeps the weights {kept}."

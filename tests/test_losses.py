@@ -3,6 +3,7 @@ import math
 import pytest
 import torch
 
+import gan_lesson as gl
 from gan_lesson import losses
 
 R = torch.tensor([[0.9], [0.8]])
@@ -94,3 +95,84 @@ def test_bad_input_messages():
         losses.clip_weights(torch.nn.Linear(1, 1), -1)
     with pytest.raises(ValueError, match="real and fake must have the same shape"):
         losses.gradient_penalty(lambda x: x, torch.zeros(3, 1), torch.zeros(4, 1))
+
+
+# --------------------------------------------------------------------------- the registry
+
+# Each registered loss against its formula, written out by hand on fixed numbers. Adding a loss to
+# losses.REGISTRY without a line here fails test_every_registered_loss_has_a_formula_test.
+SCORES_REAL = torch.tensor([[1.5], [-0.5], [0.25]])     # raw scores (logits) of D on real samples
+SCORES_FAKE = torch.tensor([[-2.0], [0.5], [0.0]])
+
+
+def _sig(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def _by_hand(name, real, fake):
+    """(L_D, L_G) computed element by element from the formulas in losses.py's docstring."""
+    r, f = [float(v) for v in real.flatten()], [float(v) for v in fake.flatten()]
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    if name in ("non_saturating", "minimax"):
+        l_d = -mean([math.log(_sig(x)) for x in r]) - mean([math.log(1 - _sig(x)) for x in f])
+        l_g = (-mean([math.log(_sig(x)) for x in f]) if name == "non_saturating"
+               else mean([math.log(1 - _sig(x)) for x in f]))
+        return l_d, l_g
+    if name == "least_squares":
+        return 0.5 * mean([(x - 1) ** 2 for x in r]) + 0.5 * mean([x ** 2 for x in f]), 0.5 * mean([(x - 1) ** 2 for x in f])
+    if name in ("wasserstein_gp", "wasserstein_clip"):
+        return mean(f) - mean(r), -mean(f)
+    raise KeyError(name)
+
+
+@pytest.mark.parametrize("name", list(losses.REGISTRY))
+def test_every_registered_loss_matches_its_formula(name):
+    loss = losses.get(name)
+    l_d, l_g = _by_hand(name, SCORES_REAL, SCORES_FAKE)
+    assert float(loss.d_loss(SCORES_REAL, SCORES_FAKE, True)) == pytest.approx(l_d, abs=1e-6)
+    assert float(loss.g_loss(SCORES_FAKE, True)) == pytest.approx(l_g, abs=1e-6)
+    if loss.probabilities:       # the same loss on probabilities (a D ending in a sigmoid)
+        p_real, p_fake = torch.sigmoid(SCORES_REAL), torch.sigmoid(SCORES_FAKE)
+        assert float(loss.d_loss(p_real, p_fake, False)) == pytest.approx(l_d, abs=1e-5)
+        assert float(loss.g_loss(p_fake, False)) == pytest.approx(l_g, abs=1e-5)
+
+
+def test_every_registered_loss_has_a_formula_test():
+    for name in losses.REGISTRY:
+        _by_hand(name, SCORES_REAL, SCORES_FAKE)      # KeyError: a loss was added without its formula here
+
+
+def test_the_registry_says_what_each_loss_reads_and_needs():
+    assert tuple(losses.REGISTRY) == losses.LOSSES
+    assert [n for n, l in losses.REGISTRY.items() if l.probabilities] == ["non_saturating", "minimax"]
+    assert [n for n, l in losses.REGISTRY.items() if not l.bounded] == ["wasserstein_gp", "wasserstein_clip"]
+    assert losses.get("wasserstein_gp").penalty == "gradient" and losses.get("wasserstein_clip").penalty == "clip"
+    assert losses.get(losses.get("minimax")) is losses.get("minimax")
+    assert "minimax" in repr(losses.get("minimax"))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: losses.get("hinge"),
+    lambda: gl.fit(gl.samplers.Gaussian(), loss="hinge", epochs=1, progress=False),
+    lambda: gl.RECIPES["modern"].replace(loss="hinge"),
+    lambda: gl.batched.fit_many(gl.samplers.Gaussian(), seeds=2, loss="hinge", epochs=1, progress=False),
+])
+def test_an_unknown_loss_is_an_error_everywhere(call):
+    with pytest.raises(ValueError, match="loss must be one of 'non_saturating'.*got 'hinge'"):
+        call()
+
+
+def test_the_library_steps_train_every_registered_loss():
+    torch.manual_seed(0)
+    for name in losses.REGISTRY:
+        G, D = torch.nn.Linear(2, 1), torch.nn.Linear(1, 1)
+        g_opt, d_opt = torch.optim.SGD(G.parameters(), lr=0.1), torch.optim.SGD(D.parameters(), lr=0.1)
+        before_d, before_g = D.weight.detach().clone(), G.weight.detach().clone()
+        real, z = torch.randn(16, 1) + 3, torch.randn(16, 2)
+        value = gl.steps.d_step(G, D, g_opt, d_opt, real, z, loss=name, logits=True, clip=0.05)
+        assert math.isfinite(value)
+        assert not torch.equal(D.weight, before_d) and torch.equal(G.weight, before_g)
+        if name == "wasserstein_clip":
+            assert D.weight.abs().max() <= 0.05
+        gl.steps.g_step(G, D, g_opt, d_opt, z, loss=name, logits=True)
+        assert not torch.equal(G.weight, before_g)
