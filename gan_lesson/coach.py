@@ -25,6 +25,7 @@ kind            signal                                                          
 ``learning``    getting closer                                                       yes
 ==============  ==================================================================  =========
 """
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,13 @@ class Diagnosis:
 
     def __str__(self):
         return self.sentence
+
+    def html(self):
+        """The sentence as the dashboard shows it: "Coach:" and the sentence, green when the run
+        is healthy, orange when it is not."""
+        colour = "#1a7f37" if self.healthy else "#b35900"
+        return (f"<span style='color:{colour}; font-size:14px'><b>Coach:</b> "
+                f"{html.escape(self.sentence)}</span>")
 
 
 def _finite(values):

@@ -3,7 +3,8 @@
 ``REAL`` is always real data (and the target's density), ``FAKE`` always generated data,
 ``BELIEF`` always the discriminator's opinion. Call ``use_style()`` once at the top of a notebook
 for sizes that read well on a projector. Every function draws into ``ax`` (or new axes when
-``ax`` is None) and returns the axes or figure, titled and labelled.
+``ax`` is None) and returns the axes or figure, titled and labelled; ``dashboard_figure`` returns
+its panels by name (``Panels``), so code that adds to a panel asks for it by name.
 """
 import functools
 import io
@@ -17,7 +18,7 @@ import numpy as np
 import torch
 
 __all__ = ["REAL", "FAKE", "BELIEF", "NOISE", "LOSS_D", "LOSS_G", "RUNS", "use_style", "histogram",
-           "training_curves", "scatter_2d", "dashboard_figure", "figure_png", "snapshot_strip",
+           "training_curves", "scatter_2d", "dashboard_figure", "Panels", "figure_png", "snapshot_strip",
            "gan_diagram", "diagram_box", "diagram_arrow", "plain_log_ticks", "gradient_panels", "distance_curves", "seed_outcomes", "stability_heatmap"]
 
 REAL = "#0072B2"     # blue: real data, the target
@@ -89,20 +90,29 @@ def histogram(samples, target=None, ax=None, *, bins=60, title="Generated sample
     the histogram shows real data or noise.
     """
     ax = _axes(ax)
+    _histogram(ax, samples, target, bins=bins, title=title, label=label, xlim=xlim, real=real, color=color)
+    return ax
+
+
+def _histogram(ax, samples, target, *, bins, title, label, xlim, real, color):
+    """``histogram`` drawn into ``ax``; returns what it drew by name: "histogram" (``samples``),
+    and "real" and "target density" when drawn."""
+    drawn = {}
     x = _np(samples).ravel()
     x = x[np.isfinite(x)]
     lo, hi = xlim if xlim else _range(x, target, real)
     edges = np.linspace(lo, hi, bins + 1)
     if real is not None:   # stairs: one filled outline instead of a patch per bar (fast to redraw)
-        ax.stairs(np.histogram(_np(real).ravel(), edges, density=True)[0], edges, fill=True,
-                  color=REAL, alpha=0.35, label="real")
-    ax.stairs(np.histogram(x, edges, density=True)[0], edges, fill=True, color=color, alpha=0.6, label=label)
+        drawn["real"] = ax.stairs(np.histogram(_np(real).ravel(), edges, density=True)[0], edges, fill=True,
+                                  color=REAL, alpha=0.35, label="real")
+    drawn["histogram"] = ax.stairs(np.histogram(x, edges, density=True)[0], edges, fill=True, color=color,
+                                   alpha=0.6, label=label)
     if target is not None and hasattr(target, "pdf"):
         grid = np.linspace(lo, hi, 400)
-        ax.plot(grid, target.pdf(grid), color=REAL, label="target density")
+        drawn["target density"], = ax.plot(grid, target.pdf(grid), color=REAL, label="target density")
     ax.set(title=title, xlabel="value x", ylabel="density", xlim=(lo, hi))
     ax.legend(loc="upper right")
-    return ax
+    return drawn
 
 
 def _range(x, target, real):
@@ -125,21 +135,29 @@ def training_curves(history, axes=None, *, epochs=None):
     """Three panels from a ``History``: the losses, D(x) and D(G(z)), the distance to the target."""
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    _training_curves(history, axes, epochs)
+    return axes
+
+
+def _training_curves(history, axes, epochs):
+    """``training_curves`` drawn into three ``axes``; returns its lines by the name of the
+    ``History`` column each draws: "loss_d", "loss_g", "d_real", "d_fake", "distance"."""
     ep = np.asarray(history.epoch)
     a_loss, a_d, a_dist = axes
-    a_loss.plot(ep, history.loss_d, color=LOSS_D, label="D loss")
-    a_loss.plot(ep, history.loss_g, color=LOSS_G, label="G loss")
+    lines = {}
+    lines["loss_d"], = a_loss.plot(ep, history.loss_d, color=LOSS_D, label="D loss")
+    lines["loss_g"], = a_loss.plot(ep, history.loss_g, color=LOSS_G, label="G loss")
     a_loss.set(title="Losses (watch the trend, not the value)", xlabel="epoch", ylabel="loss")
     a_loss.legend()
-    a_d.plot(ep, history.d_real, color=REAL, label="D(x), real")
-    a_d.plot(ep, history.d_fake, color=FAKE, label="D(G(z)), fake")
+    lines["d_real"], = a_d.plot(ep, history.d_real, color=REAL, label="D(x), real")
+    lines["d_fake"], = a_d.plot(ep, history.d_fake, color=FAKE, label="D(G(z)), fake")
     a_d.axhline(0.5, color="black", lw=1, ls="--", label="0.5: D cannot tell")
     a_d.set(title="What D believes", xlabel="epoch", ylabel="mean P(real)")
     if all(0 <= v <= 1 for v in list(history.d_real) + list(history.d_fake) if np.isfinite(v)):
         a_d.set_ylim(-0.02, 1.02)
     a_d.legend(fontsize=9)
     dist = np.asarray(history.distance, dtype=float)
-    a_dist.plot(ep, dist, color=FAKE)
+    lines["distance"], = a_dist.plot(ep, dist, color=FAKE)
     finite = dist[np.isfinite(dist)]
     if len(finite) and finite.min() > 0 and finite.max() / finite.min() > 5:   # log only when it spans a range
         a_dist.set_yscale("log")
@@ -148,31 +166,66 @@ def training_curves(history, axes=None, *, epochs=None):
     if epochs:
         for a in axes:
             a.set_xlim(0, epochs)
-    return axes
+    return lines
 
 
 def scatter_2d(real=None, fake=None, ax=None, *, title="Real and generated points", size=6, lim=None):
     """Scatter of 2-D real (blue) and generated (orange) points, equal axes."""
     ax = _axes(ax, (5.5, 5))
+    _scatter_2d(ax, real, fake, title=title, size=size, lim=lim)
+    return ax
+
+
+def _scatter_2d(ax, real, fake, *, title, size, lim):
+    """``scatter_2d`` drawn into ``ax``; returns the point clouds it drew: "real", "generated"."""
+    drawn = {}
     if real is not None:
         r = _np(real)
-        ax.scatter(r[:, 0], r[:, 1], s=size, color=REAL, alpha=0.45, label="real")
+        drawn["real"] = ax.scatter(r[:, 0], r[:, 1], s=size, color=REAL, alpha=0.45, label="real")
     if fake is not None:
         f = _np(fake)
-        ax.scatter(f[:, 0], f[:, 1], s=size, color=FAKE, alpha=0.45, label="generated")
+        drawn["generated"] = ax.scatter(f[:, 0], f[:, 1], s=size, color=FAKE, alpha=0.45, label="generated")
     ax.set(title=title, xlabel="x₁", ylabel="x₂")
     ax.set_aspect("equal", adjustable="datalim")
     if lim:
         ax.set_xlim(*lim[0])
         ax.set_ylim(*lim[1])
     ax.legend(loc="upper left", markerscale=3)
-    return ax
+    return drawn
+
+
+class Panels:
+    """A figure's panels by name and what is drawn in them by name.
+
+    ``panels["distance"]`` is the Axes of the distance panel; ``panels.lines["distance"]`` is
+    the line drawn in it; ``panels.figure`` is the figure (``figure_png(panels)`` renders it).
+    """
+
+    def __init__(self, figure, axes, lines):
+        self.figure, self.axes, self.lines = figure, dict(axes), dict(lines)
+
+    def __getitem__(self, name):
+        if name not in self.axes:
+            raise KeyError(f"no panel named {name!r}; the panels are {', '.join(map(repr, self.axes))}.")
+        return self.axes[name]
+
+    def __iter__(self):
+        return iter(self.axes)
+
+    def __repr__(self):
+        return f"Panels({', '.join(self.axes)}; lines: {', '.join(self.lines)})"
 
 
 def dashboard_figure(history, samples, target=None, reference=None, *, epochs=None, title=None,
                      standalone=False):
-    """The dashboard's four panels: samples vs target, losses, D's beliefs, distance.
+    """The dashboard's four panels, returned by name as ``Panels``: "samples" (generated
+    samples against the target), "losses", "beliefs" (D(x) and D(G(z))) and "distance".
 
+    ``history``: a ``History``; ``samples``: generated samples ``(n, d)`` (None before training:
+    the target alone); ``reference``: real samples ``(n, d)``; ``target``: the sampler (its
+    ``pdf``, when it has one, is drawn in 1-D). The lines by name: "generated" (histogram or
+    points), "real" (the same for real samples, when drawn), "target density", and one line
+    per ``History`` column drawn: "loss_d", "loss_g", "d_real", "d_fake", "distance".
     ``standalone=True`` builds the figure outside pyplot (safe from a background thread; render
     it with ``figure_png``).
     """
@@ -181,32 +234,38 @@ def dashboard_figure(history, samples, target=None, reference=None, *, epochs=No
         axes = fig.subplots(1, 4)
     else:
         fig, axes = plt.subplots(1, 4, figsize=(16, 3.7))
+    panels = dict(zip(("samples", "losses", "beliefs", "distance"), axes))
+    ax = panels["samples"]
     s = None if samples is None else _np(samples)
     dim = (s if s is not None else _np(reference)).shape[1]
     if dim == 1 and s is None:     # nothing generated yet: the target alone
-        x = _np(reference).ravel()
-        histogram(x, None, axes[0], real=None, bins=50, title="The target", label="real samples")
+        drawn = _histogram(ax, _np(reference).ravel(), None, bins=50, title="The target", label="real samples",
+                           xlim=None, real=None, color=REAL)
+        lines = {"real": drawn["histogram"]}
         if hasattr(target, "pdf"):
-            lo, hi = axes[0].get_xlim()
+            lo, hi = ax.get_xlim()
             grid = np.linspace(lo, hi, 300)
-            axes[0].plot(grid, target.pdf(grid), color=REAL, label="target density")
-            axes[0].legend(loc="upper right")
+            lines["target density"], = ax.plot(grid, target.pdf(grid), color=REAL, label="target density")
+            ax.legend(loc="upper right")
     elif dim == 1:
-        histogram(s, target if hasattr(target, "pdf") else None, axes[0],
-                  real=None if hasattr(target, "pdf") else reference, bins=50,
-                  title="Generated vs target")
+        drawn = _histogram(ax, s, target if hasattr(target, "pdf") else None, bins=50, title="Generated vs target",
+                           label="generated", xlim=None, real=None if hasattr(target, "pdf") else reference,
+                           color=FAKE)
+        lines = {"generated": drawn.pop("histogram"), **drawn}
     else:
-        scatter_2d(reference, s, axes[0], title="Generated vs real", size=3)
-    training_curves(history, axes[1:], epochs=epochs)
+        lines = _scatter_2d(ax, reference, s, title="Generated vs real", size=3, lim=None)
+    lines.update(_training_curves(history, axes[1:], epochs))
     if title:
         fig.suptitle(title, fontsize=13)
     # fixed margins: tight_layout would cost a third of the drawing time at every live redraw
     fig.subplots_adjust(left=0.045, right=0.99, bottom=0.16, top=0.84 if title else 0.9, wspace=0.3)
-    return fig
+    return Panels(fig, panels, lines)
 
 
 def figure_png(fig, dpi=72):
-    """Render a figure to PNG bytes and close it (for image widgets)."""
+    """Render a figure (or ``Panels``) to PNG bytes and close it (for image widgets)."""
+    if isinstance(fig, Panels):
+        fig = fig.figure
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     if plt.fignum_exists(fig.number if hasattr(fig, "number") else -1):

@@ -10,6 +10,9 @@ every other control) stays responsive; ``Dashboard(background=False)`` trains in
 thread instead, which is what tests and headless runs use (there the notebook's interrupt
 button stops a run, and fit keeps what it trained).
 
+Each control is made from its setting's declaration in ``gan_lesson.recipes.SETTINGS`` (range,
+scale, choices, label); the presets and targets are ``gan_lesson.recipes.PRESETS`` and ``TARGETS``.
+
 Headless use: set ``dash.lr_d.value = 1e-3`` (observers fire at once), call
 ``dash.train_button.click()``, then ``dash.wait()``; the result is ``dash.result``.
 
@@ -19,6 +22,7 @@ Train in another one asks any other dashboard's run to stop, and its status says
 Ctrl-C), the dashboard gets its Train button back and says what happened.
 """
 import html
+import math
 import threading
 import time
 import weakref
@@ -31,61 +35,25 @@ from traitlets import TraitError, validate
 
 from . import plots, samplers
 from .coach import diagnose
-from .features import FEATURES
-from .losses import LOSSES
 from .metrics import moments
-from .recipes import RECIPES
+from .recipes import PRESETS, RECIPES, SEED, SETTINGS, TARGETS, Menu, Whole, check_presets
 from .training import REFERENCE_SIZE, History, _as_target, _draw, check_spread, fit
-from .validation import _show, check_bool, check_choice, check_int, check_number
+from .validation import check_bool, check_choice, check_number, short_repr
 
 __all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds", "stop_all"]
 
-#: Targets offered in the dashboard (name -> a function that makes the sampler).
-TARGETS = {
-    "N(4, 1.25), the series' target": lambda: samplers.Gaussian(4.0, 1.25),
-    "two far bumps (mixture at ±3)": lambda: samplers.Mixture((-3.0, 3.0), 0.3),
-    "skewed (Gamma, shape 2)": lambda: samplers.Gamma(2.0, 1.0),
-    "bounded (uniform on 0–1)": lambda: samplers.Uniform(0.0, 1.0),
-    "2-D correlated Gaussian": lambda: samplers.Gaussian2D(),
-    "2-D ring of 8 Gaussians": lambda: samplers.Ring(8, 2.0, 0.05),
-}
+# TARGETS and PRESETS live in gan_lesson.recipes, next to the recipes; they are importable from
+# here too (``from gan_lesson.widgets import PRESETS``), as notebooks have always done.
 
-_PLAIN = {"lr_decay": False, "ema": 0.0}                       # no schedule, no averaging
-_SGD = {"optimizer": "sgd", "momentum": 0.9, **_PLAIN}
+#: The dashboard's controls, one for each setting that declares one (gan_lesson.recipes.CONTROLLED:
+#: the recipe settings in SETTINGS with a control, and fit's seed), in the order of the layout.
+_CONTROLS = ("lr_d", "lr_g", "epochs", "d_steps", "g_steps", "seed", "loss", "features")
 
-#: Named starting points: each sets the recipe, the target (a key of ``TARGETS``; the first
-#: target when it names none), any slider it names (lr_d, lr_g, epochs, d_steps, g_steps, seed, loss,
-#: features), and under ``changes`` any other recipe setting (shown below the sliders);
-#: everything else takes the recipe's value. ``expect`` is what the coach should say.
-PRESETS = {
-    "modern recipe": {"recipe": "modern", "expect": "converged"},
-    "classic recipe (notebook 05; slow)": {"recipe": "classic", "epochs": 1000},
-    "failure: D overpowers G (vanishing gradients)": {
-        "changes": {**_SGD, "standardise": False}, "loss": "minimax", "lr_d": 1e-2, "lr_g": 1e-3,
-        "d_steps": 5, "epochs": 300, "expect": "d_winning"},
-    "remedy: the same with the non-saturating loss": {
-        "changes": {**_SGD, "standardise": False}, "loss": "non_saturating", "lr_d": 1e-2, "lr_g": 1e-3,
-        "d_steps": 5, "epochs": 300, "expect": "learning"},
-    "failure: D pre-trained for 300 steps (a head start)": {
-        "changes": {**_SGD, "standardise": False, "d_pretrain": 300}, "loss": "minimax", "lr_d": 1e-2,
-        "lr_g": 1e-3, "epochs": 300, "expect": "d_winning"},
-    "failure: G fools a moments-only D (ring)": {
-        "target": "2-D ring of 8 Gaussians", "features": "moments", "expect": "g_exploits"},
-    "failure: mode collapse (two far bumps)": {
-        "target": "two far bumps (mixture at ±3)", "changes": _SGD, "lr_d": 1e-2, "lr_g": 1e-2,
-        "epochs": 600, "expect": "collapsed"},
-    "remedy: two far bumps with the Wasserstein loss": {
-        "target": "two far bumps (mixture at ±3)", "loss": "wasserstein_gp", "epochs": 1600, "expect": "converged"},
-    "failure: oscillation (learning rates too high)": {
-        "changes": {**_PLAIN, "betas": (0.9, 0.999)}, "lr_d": 1e-2, "lr_g": 1e-2, "expect": "oscillating"},
-}
 
-_SETTINGS = ("lr_d", "lr_g", "epochs", "d_steps", "g_steps", "seed", "loss", "features")
-_PRESET_KEYS = ("recipe", "target", "changes", "expect") + _SETTINGS
+def _declared(name):
+    """The declaration of the setting a control sets (the seed is fit's, not the recipe's)."""
+    return SEED if name == "seed" else SETTINGS[name]
 
-#: What the sliders can show (a preset must stay inside these; a slider would silently clip it).
-_RANGES = {"lr_d": (1e-5, 1.0), "lr_g": (1e-5, 1.0), "epochs": (10, 5000), "d_steps": (1, 20),
-           "g_steps": (1, 20), "seed": (0, 99)}
 
 # --------------------------------------------------------------------------- one run at a time
 
@@ -133,7 +101,7 @@ class _NamedChoice:
             return super()._validate_value(proposal)
         except TraitError:
             listed = ", ".join(repr(v) for v in self._options_values)
-            raise _ChoiceError(f"{self._param}.value must be one of {listed}; got {_show(proposal.value)}.") from None
+            raise _ChoiceError(f"{self._param}.value must be one of {listed}; got {short_repr(proposal.value)}.") from None
 
 
 class Dropdown(_NamedChoice, W.Dropdown):       # the same name: a saved notebook shows it in the text view
@@ -153,7 +121,7 @@ def _number(x):
     """A number as a student would type it: 5 rather than 5.0, 1e-05 as it is."""
     if isinstance(x, float) and x.is_integer() and abs(x) < 1e16:
         return str(int(x))
-    return _show(x)
+    return short_repr(x)
 
 
 class _NamedRange:
@@ -194,9 +162,31 @@ class IntSlider(_NamedRange, W.IntSlider):
     pass
 
 
+class FloatSlider(_NamedRange, W.FloatSlider):
+    pass
+
+
 def _named(widget, name):
     widget._param = name
     return widget
+
+
+def _control(setting, style, layout):
+    """The dashboard control of a declared setting (gan_lesson.recipes.SETTINGS): a menu of its
+    choices, or a slider over its declared range (log-scaled, or whole numbers, as declared).
+    Its starting value is the low end; the dashboard then sets it from a recipe or preset."""
+    c = setting.control
+    common = dict(description=c.label, style=style, layout=layout)
+    if isinstance(c, Menu):
+        widget = Dropdown(options=list(setting.choices), **common)
+    elif c.log:
+        widget = FloatLogSlider(value=c.low, base=10, min=math.log10(c.low), max=math.log10(c.high), step=c.step,
+                                readout_format=".1e", continuous_update=False, **common)
+    elif isinstance(setting.accepts, Whole):
+        widget = IntSlider(value=c.low, min=c.low, max=c.high, step=c.step, continuous_update=False, **common)
+    else:
+        widget = FloatSlider(value=c.low, min=c.low, max=c.high, step=c.step, continuous_update=False, **common)
+    return _named(widget, setting.name)
 
 
 def _check_sample(target, what="target"):
@@ -243,11 +233,11 @@ def _check_targets(targets):
     """The ``targets`` argument as a dict of name -> function that makes the target."""
     if not isinstance(targets, Mapping):
         raise TypeError("targets must be a dict of name -> function that makes the target (like "
-                        f"gan_lesson.widgets.TARGETS); got {_show(targets)} of type {type(targets).__name__}.")
+                        f"gan_lesson.widgets.TARGETS); got {short_repr(targets)} of type {type(targets).__name__}.")
     checked = {}
     for name, make in targets.items():
         if not isinstance(name, str):
-            raise TypeError(f"targets must be named by strings; got the name {_show(name)}.")
+            raise TypeError(f"targets must be named by strings; got the name {short_repr(name)}.")
         if isinstance(make, (samplers.Sampler, np.ndarray, torch.Tensor)):   # the target itself: fine too
             try:
                 sampler = _as_target(make)
@@ -256,50 +246,9 @@ def _check_targets(targets):
             make = (lambda t=sampler: t)
         elif not callable(make):
             raise TypeError(f"targets[{name!r}] must be a function that makes the target (e.g. lambda: "
-                            f"gan_lesson.samplers.Gaussian(0, 1)), a sampler or a data set; got {_show(make)}.")
+                            f"gan_lesson.samplers.Gaussian(0, 1)), a sampler or a data set; got {short_repr(make)}.")
         checked[name] = make
     return checked
-
-
-def _check_presets(presets, targets):
-    """Refuse a ``presets`` argument the dashboard could not apply, naming the preset and the setting."""
-    if not isinstance(presets, Mapping):
-        raise TypeError("presets must be a dict of name -> settings (like gan_lesson.widgets.PRESETS); "
-                        f"got {_show(presets)} of type {type(presets).__name__}.")
-    if not presets:
-        raise ValueError("presets must name at least one preset; got an empty dict.")
-    for name, preset in presets.items():
-        if not isinstance(name, str):
-            raise TypeError(f"presets must be named by strings; got the name {_show(name)}.")
-        where = f"presets[{name!r}]"
-        if not isinstance(preset, Mapping):
-            raise TypeError(f"{where} must be a dict of settings such as {{'recipe': 'modern', 'epochs': 400}}; "
-                            f"got {_show(preset)}.")
-        unknown = [k for k in preset if k not in _PRESET_KEYS]
-        if unknown:
-            raise ValueError(f"{where} names unknown setting(s) {', '.join(map(repr, unknown))}; a preset can "
-                             f"name {', '.join(map(repr, _PRESET_KEYS))}.")
-        recipe = check_choice(f"{where}: recipe", preset.get("recipe", "modern"), tuple(RECIPES))
-        if "target" in preset:
-            check_choice(f"{where}: target", preset["target"], tuple(targets))
-        if "loss" in preset:
-            check_choice(f"{where}: loss", preset["loss"], tuple(LOSSES))
-        if "features" in preset:
-            check_choice(f"{where}: features", preset["features"], tuple(FEATURES))
-        for key in ("lr_d", "lr_g"):
-            if key in preset:
-                check_number(f"{where}: {key}", preset[key], low=_RANGES[key][0], high=_RANGES[key][1])
-        for key in ("epochs", "d_steps", "g_steps", "seed"):
-            if key in preset:
-                check_int(f"{where}: {key}", preset[key], low=_RANGES[key][0], high=_RANGES[key][1])
-        changes = preset.get("changes", {})
-        if not isinstance(changes, Mapping):
-            raise TypeError(f"{where}: changes must be a dict of recipe settings such as {{'ema': 0.0}}; "
-                            f"got {_show(changes)}.")
-        try:
-            RECIPES[recipe].replace(**changes)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{where}: changes: {exc}") from None
 
 
 def estimate_seconds(recipe, epochs, d_steps, g_steps, loss="non_saturating"):
@@ -343,7 +292,7 @@ class Dashboard:
             self.presets = {k: p for k, p in PRESETS.items() if p.get("target", None) in (None, *self.targets)}
         else:
             self.presets = dict(presets) if isinstance(presets, Mapping) else presets
-        _check_presets(self.presets, self.targets)
+        check_presets(self.presets, self.targets)
         preset = next(iter(self.presets)) if preset is None else preset   # the first: "modern recipe"
         check_choice("preset", preset, tuple(self.presets))
 
@@ -366,22 +315,11 @@ class Dashboard:
         self.target = _named(Dropdown(options=list(self.targets), description="target (real data)", style=style,
                                        layout=wide), "target")
         self.recipe = _named(ToggleButtons(options=list(RECIPES), description="recipe", style=style), "recipe")
-        lr = dict(base=10, min=-5, max=0, step=0.1, readout_format=".1e", style=style, layout=wide,
-                  continuous_update=False)
-        self.lr_d = _named(FloatLogSlider(value=2e-3, description="lr of D", **lr), "lr_d")
-        self.lr_g = _named(FloatLogSlider(value=2e-3, description="lr of G", **lr), "lr_g")
-        common = dict(style=style, layout=wide, continuous_update=False)
-        self.epochs = _named(IntSlider(value=800, min=_RANGES["epochs"][0], max=_RANGES["epochs"][1], step=10,
-                                       description="epochs", **common), "epochs")
-        self.d_steps = _named(IntSlider(value=1, min=_RANGES["d_steps"][0], max=_RANGES["d_steps"][1],
-                                        description="D steps / epoch", **common), "d_steps")
-        self.g_steps = _named(IntSlider(value=1, min=_RANGES["g_steps"][0], max=_RANGES["g_steps"][1],
-                                        description="G steps / epoch", **common), "g_steps")
-        self.seed = _named(IntSlider(value=0, min=_RANGES["seed"][0], max=_RANGES["seed"][1], description="seed",
-                                     **common), "seed")
-        self.loss = _named(Dropdown(options=list(LOSSES), description="loss", style=style, layout=wide), "loss")
-        self.features = _named(Dropdown(options=list(FEATURES), description="what D sees", style=style,
-                                         layout=wide), "features")
+        def control(name):           # each made from its setting's declaration: range, scale, choices
+            return _control(_declared(name), style, wide)
+        self.lr_d, self.lr_g, self.epochs = control("lr_d"), control("lr_g"), control("epochs")
+        self.d_steps, self.g_steps, self.seed = control("d_steps"), control("g_steps"), control("seed")
+        self.loss, self.features = control("loss"), control("features")
         self.estimate = W.HTML()
         self.train_button = W.Button(description="Train", button_style="primary", icon="play")
         self.stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
@@ -426,17 +364,20 @@ class Dashboard:
         # a preset that names no target means the default one (the first), not whatever the
         # previous preset left behind: its expected diagnosis holds only for its own target
         self.target.value = preset.get("target", self.target.options[0])
-        for name in _SETTINGS:
+        for name in _CONTROLS:
             if name in preset:
                 getattr(self, name).value = preset[name]
         self._update_estimate()
 
     def _reset_to_recipe(self, name):
+        """Every control of a recipe setting to that recipe's value (a slider's end when the value
+        is beyond it: the classic recipe's 5001 epochs show as the slider's 5000)."""
         r = RECIPES[name]
-        self.lr_d.value, self.lr_g.value = r.lr_d, r.lr_g
-        self.epochs.value = min(r.epochs, self.epochs.max)
-        self.d_steps.value, self.g_steps.value = r.d_steps, r.g_steps
-        self.loss.value, self.features.value = r.loss, r.features
+        for setting in (SETTINGS[n] for n in _CONTROLS if n in SETTINGS):
+            value, control = getattr(r, setting.name), setting.control
+            if not isinstance(control, Menu):
+                value = min(max(value, control.low), control.high)
+            getattr(self, setting.name).value = value
 
     def _on_preset(self, change):
         self._apply_preset(self.presets[change["new"]])
@@ -460,11 +401,11 @@ class Dashboard:
         recipe = RECIPES[self.recipe.value]
         if self._changes:
             recipe = recipe.replace(name=f"{self.recipe.value} + preset", **self._changes)
-        return {"recipe": recipe, **{n: getattr(self, n).value for n in _SETTINGS}}
+        return {"recipe": recipe, **{n: getattr(self, n).value for n in _CONTROLS}}
 
     def fit_call(self):
         """The ``fit`` call that reproduces the next run (printed, for copying into a cell)."""
-        shown = {"recipe": self.recipe.value, **{n: getattr(self, n).value for n in _SETTINGS}}
+        shown = {"recipe": self.recipe.value, **{n: getattr(self, n).value for n in _CONTROLS}}
         args = ", ".join(f"{k}={v!r}" if not isinstance(v, float) else f"{k}={v:.3g}" for k, v in shown.items())
         if self._changes:
             changes = ", ".join(f"{k}={v!r}" for k, v in self._changes.items())
@@ -637,35 +578,32 @@ class Dashboard:
 
     def _say(self, diagnosis):
         self.diagnosis = diagnosis
-        colour = "#1a7f37" if diagnosis.healthy else "#b35900"
-        self.coach.value = (f"<span style='color:{colour}; font-size:14px'><b>Coach:</b> "
-                            f"{html.escape(diagnosis.sentence)}</span>")
+        self.coach.value = diagnosis.html()
 
     # ------------------------------------------------------------------ drawing
     def _draw(self, history, samples, reference, epochs, title, previous=None):
-        fig = plots.dashboard_figure(history, samples, self._target, reference, epochs=epochs,
-                                     title=title, standalone=True)
+        panels = plots.dashboard_figure(history, samples, self._target, reference, epochs=epochs,
+                                        title=title, standalone=True)
         if previous is not None and len(previous.history):
-            ax = fig.axes[3]
-            if ax.lines:
-                ax.lines[0].set_label("this run")
+            ax = panels["distance"]
+            panels.lines["distance"].set_label("this run")
             ax.plot(previous.history.epoch, previous.history.distance, color="black", ls="--", lw=1.5,
                     label="previous run")
             ax.legend(fontsize=9)
             prev = previous.snapshots[-1][1].numpy() if previous.snapshots else None
-            ax0 = fig.axes[0]
+            ax = panels["samples"]
             if prev is not None and prev.shape[1] == 1 and np.asarray(samples).shape[1] == 1:
-                edges = np.linspace(*ax0.get_xlim(), 51)
-                ax0.stairs(np.histogram(prev[:, 0], edges, density=True)[0], edges, color="black", lw=1.5,
-                           label="previous run")
-                ax0.legend(loc="upper right", fontsize=9)
+                edges = np.linspace(*ax.get_xlim(), 51)
+                ax.stairs(np.histogram(prev[:, 0], edges, density=True)[0], edges, color="black", lw=1.5,
+                          label="previous run")
+                ax.legend(loc="upper right", fontsize=9)
             elif prev is not None and prev.shape[1] >= 2:
                 # above the real points, below this run's points (zorder): the current run stays visible
-                if len(ax0.collections) >= 2:
-                    ax0.collections[-1].set_zorder(2)
-                ax0.scatter(prev[:, 0], prev[:, 1], s=2, color="black", alpha=0.3, label="previous run", zorder=1.5)
-                ax0.legend(loc="upper left", fontsize=9, markerscale=3)
-        self.image.value = plots.figure_png(fig)
+                if "generated" in panels.lines:
+                    panels.lines["generated"].set_zorder(2)
+                ax.scatter(prev[:, 0], prev[:, 1], s=2, color="black", alpha=0.3, label="previous run", zorder=1.5)
+                ax.legend(loc="upper left", fontsize=9, markerscale=3)
+        self.image.value = plots.figure_png(panels)
         self.frames += 1
 
     def _draw_empty(self):

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from gan_lesson.coach import KINDS, diagnose
+from gan_lesson.coach import KINDS, Diagnosis, diagnose
+from gan_lesson.recipes import PRESETS
 from gan_lesson.training import History
-from gan_lesson.widgets import PRESETS
 
 RUNS = json.loads((Path(__file__).parent / "data" / "coach_histories.json").read_text())["runs"]
 
@@ -104,3 +104,14 @@ def test_stalled_without_bce():
 
 def test_kinds_are_listed():
     assert set(KINDS) >= {"d_winning", "collapsed", "oscillating", "converged", "g_exploits"}
+
+
+def test_the_coach_words_its_sentence_for_the_dashboard():
+    good = Diagnosis("learning", "Learning: closer <fast>.").html()
+    bad = Diagnosis("collapsed", "Collapsed.").html()
+    assert good == "<span style='color:#1a7f37; font-size:14px'><b>Coach:</b> Learning: closer &lt;fast&gt;.</span>"
+    assert "#b35900" in bad and "<b>Coach:</b> Collapsed." in bad
+
+
+def test_every_preset_expects_a_kind_the_coach_knows():
+    assert {p["expect"] for p in PRESETS.values() if "expect" in p} <= set(KINDS)

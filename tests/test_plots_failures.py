@@ -1,12 +1,14 @@
-"""The figures of notebook 06: what each draws, and the errors a wrong argument gets."""
+"""The figures of notebook 06 and the dashboard's: what each draws, and the errors a wrong argument gets."""
 from types import SimpleNamespace
 
 import matplotlib
+import matplotlib.collections
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from gan_lesson import plots
+from gan_lesson import plots, samplers
 from gan_lesson.training import History
 
 matplotlib.use("Agg")
@@ -166,3 +168,37 @@ def test_plain_log_ticks_label_a_log_axis_with_plain_numbers():
     plt.close(fig)
     with pytest.raises(ValueError, match="which must be 'x' or 'y'; got 'z'"):
         plots.plain_log_ticks(ax, "z")
+
+
+# --------------------------------------------------------------------------- the dashboard's panels, by name
+
+def dashboard_history(n=6):
+    h = history(n)
+    return History.from_dict({**h.as_dict(), "loss_d": [1.3] * n, "loss_g": [0.7] * n})
+
+
+def test_dashboard_figure_gives_its_panels_and_lines_by_name():
+    target = samplers.Gaussian(4, 1.25)
+    real, fake = target(500), target(500) + 1
+    panels = plots.dashboard_figure(dashboard_history(), fake, target, real, epochs=100, title="t", standalone=True)
+    assert list(panels) == ["samples", "losses", "beliefs", "distance"]
+    assert [panels[n] for n in panels] == panels.figure.axes
+    assert panels["distance"].get_title() == "Distance to the target (W1)"
+    assert panels["beliefs"].get_title() == "What D believes"
+    lines = panels.lines
+    assert list(lines["distance"].get_ydata()) == list(dashboard_history().distance)
+    assert lines["distance"] in panels["distance"].lines and lines["d_fake"] in panels["beliefs"].lines
+    assert lines["loss_d"].get_label() == "D loss" and lines["loss_g"] in panels["losses"].lines
+    assert lines["generated"].get_label() == "generated" and lines["target density"].get_label() == "target density"
+    assert plots.figure_png(panels)[:4] == b"\x89PNG"
+    with pytest.raises(KeyError, match="no panel named 'loss'; the panels are 'samples', 'losses'"):
+        panels["loss"]
+
+    before = plots.dashboard_figure(History(), None, target, real, epochs=100, standalone=True)
+    assert before.lines["real"].get_facecolor()[:3] == matplotlib.colors.to_rgb(plots.REAL)   # real data in REAL
+    assert "generated" not in before.lines
+
+    ring = samplers.Ring(8, 2.0, 0.05)
+    flat = plots.dashboard_figure(dashboard_history(), ring(300), ring, ring(300), standalone=True)
+    assert flat.lines["generated"] in flat["samples"].collections and flat.lines["real"] in flat["samples"].collections
+    assert isinstance(flat.lines["generated"], matplotlib.collections.PathCollection)

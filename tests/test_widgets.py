@@ -1,7 +1,10 @@
 """The dashboard, driven headlessly: set sliders, click Train, inspect what a student would see."""
+import dataclasses
+import math
+
 import pytest
 
-from gan_lesson import RECIPES, samplers
+from gan_lesson import RECIPES, plots, recipes, samplers, widgets
 from gan_lesson.widgets import PRESETS, TARGETS, Dashboard, estimate_seconds
 from timing import wait_scaled
 
@@ -115,3 +118,51 @@ def test_custom_target_and_estimate():
     assert estimate_seconds("classic", 5001, 20, 20) > 120
     assert estimate_seconds("modern", 800, 1, 1) < 5
     assert set(PRESETS) >= {"modern recipe"}
+
+
+
+# --------------------------------------------------------------------------- controls from the declaration
+
+def test_every_control_is_made_from_its_settings_declaration(dash):
+    """Each slider's range, scale and label and each menu's choices are read from gan_lesson.recipes."""
+    for name in recipes.CONTROLLED:
+        declared = recipes.SEED if name == "seed" else recipes.SETTINGS[name]
+        widget, control = getattr(dash, name), declared.control
+        assert widget.description == control.label, name
+        if isinstance(control, recipes.Menu):
+            assert list(widget.options) == list(declared.choices), name
+        elif control.log:
+            assert (widget.base, widget.step) == (10, control.step), name
+            assert (widget.min, widget.max) == (math.log10(control.low), math.log10(control.high)), name
+        else:
+            assert (widget.min, widget.max, widget.step) == (control.low, control.high, control.step), name
+    assert set(dash.settings()) == {"recipe", *recipes.CONTROLLED}
+
+
+def test_a_changed_declaration_changes_the_slider(monkeypatch):
+    wider = dataclasses.replace(recipes.SETTINGS["d_steps"], control=recipes.Slider("D steps / epoch", 1, 50))
+    monkeypatch.setitem(recipes.SETTINGS, "d_steps", wider)
+    d = Dashboard(background=False)
+    assert (d.d_steps.min, d.d_steps.max) == (1, 50)
+    d.d_steps.value = 40
+    with pytest.raises(ValueError, match=r"d_steps.value must be from 1 to 50; got 60"):
+        d.d_steps.value = 60
+
+
+def test_presets_and_targets_live_with_the_recipes_and_are_importable_here():
+    assert widgets.PRESETS is recipes.PRESETS and widgets.TARGETS is recipes.TARGETS
+
+
+def test_the_overlay_is_drawn_into_the_named_panels(dash, monkeypatch):
+    """With two runs and the overlay on, the previous run joins this one in the distance and samples panels."""
+    dash.epochs.value = 40
+    dash.train_button.click()
+    dash.seed.value = 1
+    dash.train_button.click()
+    drawn, make = [], plots.dashboard_figure
+    monkeypatch.setattr(plots, "dashboard_figure", lambda *a, **k: drawn.append(make(*a, **k)) or drawn[-1])
+    dash.compare.value = True
+    panels = drawn[-1]
+    assert [line.get_label() for line in panels["distance"].lines] == ["this run", "previous run"]
+    assert panels.lines["distance"].get_label() == "this run"
+    assert "previous run" in [p.get_label() for p in panels["samples"].patches]
