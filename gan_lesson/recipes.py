@@ -30,6 +30,16 @@ two minutes on one CPU thread and usually ends far from the target: that is its 
 Measured by ``benchmarks/fit_benchmark.py`` (see README): on N(4, 1.25) the modern recipe
 reaches a median Wasserstein-1 distance of about 0.03σ in about 2.5 s on one thread, and fits
 shifted, scaled, skewed, bounded, bimodal and correlated 2-D targets about as well.
+
+Each setting is declared once, on its ``Recipe`` field: what it accepts, what it means, and its
+dashboard control, if it has one. ``SETTINGS`` holds those declarations: ``Recipe`` checks its
+values with them (``SETTINGS["lr_d"].check(value)`` checks one the same way, for any trainer
+that takes a setting of its own), the dashboard builds its sliders and menus from them, and
+``print(describe())`` lists them all. A recipe also refuses settings its networks would not
+read (``g_hidden=(10, 99, 7)`` for the classic generator, which has one hidden width).
+
+``PRESETS`` are the dashboard's named starting points (each a recipe, a target from
+``TARGETS``, a few settings, and what the coach should say of the run).
 """
 import dataclasses
 import numbers
