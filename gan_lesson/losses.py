@@ -221,6 +221,11 @@ def _gradient_penalty(critic, real, fake, weight, generator=None, one_sided=True
     return weight * (torch.relu(excess) if one_sided else excess).pow(2).mean()
 
 
+def one_sided_penalty(critic, real, fake, weight, generator=None):
+    """The training loop's one-sided gradient penalty, without argument checks (see ``gradient_penalty``)."""
+    return _gradient_penalty(critic, real, fake, weight, generator)
+
+
 @torch.no_grad()
 def clip_weights(model, clip=0.01):
     """Clamp every parameter of ``model`` to [−clip, clip] (the original WGAN constraint)."""

@@ -16,7 +16,7 @@ default, so the defaults *are* notebook 05's functions):
 """
 import torch
 
-from . import losses as _losses
+from . import losses
 
 __all__ = ["d_step", "g_step"]
 
@@ -24,13 +24,13 @@ __all__ = ["d_step", "g_step"]
 def d_step(G, D, g_opt, d_opt, real, z, loss="non_saturating", *, logits=False, gp_weight=10.0, clip=0.01,
            generator=None):
     """One discriminator update on a real batch ``(n, d)`` and noise ``z`` ``(n, noise_dim)``; returns D's loss."""
-    scoring = _losses.get(loss)
+    scoring = losses.get(loss)
     d_opt.zero_grad()                       # gradients add up until zeroed
     fake = G(z).detach()                    # D's labels must not train G
     d_real, d_fake = D(real), D(fake)
     d_loss = scoring.d_loss(d_real, d_fake, logits)                  # real -> 1, fake -> 0
     if scoring.penalty == "gradient":
-        d_loss = d_loss + _losses._gradient_penalty(D, real, fake, gp_weight, generator)
+        d_loss = d_loss + losses.one_sided_penalty(D, real, fake, gp_weight, generator)
     d_loss.backward()
     d_opt.step()                            # D only
     if scoring.penalty == "clip":
@@ -38,9 +38,9 @@ def d_step(G, D, g_opt, d_opt, real, z, loss="non_saturating", *, logits=False, 
     return d_loss.item()
 
 
-def g_step(G, D, g_opt, d_opt, z, loss="non_saturating", *, logits=False, **unused):
+def g_step(G, D, g_opt, d_opt, z, loss="non_saturating", *, logits=False):
     """One generator update on noise ``z`` ``(n, noise_dim)``; returns G's loss."""
-    scoring = _losses.get(loss)
+    scoring = losses.get(loss)
     g_opt.zero_grad()
     d_fake = D(G(z))                        # no detach here
     g_loss = scoring.g_loss(d_fake, logits)                          # target 1: "real"

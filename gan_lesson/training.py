@@ -48,7 +48,7 @@ from .samplers import Empirical, Sampler, noise_sampler
 from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed, unknown_setting
 from .validation import short_repr as _show
 
-__all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser",
+__all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser", "as_target", "draw",
            "DataGenerator", "DataDiscriminator", "torch_threads", "check_spread"]
 
 FORMAT = "gan-lesson/fit-result"
@@ -77,79 +77,101 @@ def torch_threads(n):
 
 # --------------------------------------------------------------------------- bookkeeping
 
-@dataclass
-class History:
-    """What the run recorded every ``log_every`` epochs (one entry per record).
+#: The columns ``fit`` records (every trainer records ``epoch``, ``loss_d``, ``loss_g``, ``d_real``,
+#: ``d_fake`` and ``seconds``, plus measures of its own: the image GAN's digit score, say).
+FIT_COLUMNS = ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "grad_g", "distance", "spread",
+               "fake_mean", "fake_std", "fake_skew", "fake_kurtosis", "seconds")
 
-    ``loss_d``/``loss_g``: mean losses since the previous record; ``d_real``/``d_fake``: mean
-    D(x) on a batch of the fixed real sample and D(G(z)) on a batch of the fixed noise, measured
-    at the record, as probabilities (raw scores for least squares and Wasserstein losses); ``grad_g``: norm of
-    the generator's gradient at its last step; ``distance``: Wasserstein-1 (sliced for d > 1)
-    from the snapshot to a fixed real sample, in data units; ``spread``: generated std over real
-    std (1 is right, near 0 is collapse); ``fake_mean`` … ``fake_kurtosis``: moments of the
-    snapshot (1-D data only, else NaN); ``seconds``: wall time since the start.
+
+class History:
+    """What a run recorded every ``log_every`` epochs: one list per column, one entry per record.
+
+    ``fit``'s columns: ``loss_d``/``loss_g``: mean losses since the previous record;
+    ``d_real``/``d_fake``: mean D(x) on a batch of the fixed real sample and D(G(z)) on a batch of
+    the fixed noise, measured at the record, as probabilities (raw scores for least squares and
+    Wasserstein losses); ``grad_g``: norm of the generator's gradient at its last step;
+    ``distance``: Wasserstein-1 (sliced for d > 1) from the snapshot to a fixed real sample, in
+    data units; ``spread``: generated std over real std (1 is right, near 0 is collapse);
+    ``fake_mean`` … ``fake_kurtosis``: moments of the snapshot (1-D data only, else NaN);
+    ``seconds``: wall time since the start. Another trainer names its own columns:
+    ``History(columns=("epoch", "loss_d", "loss_g", "score", "seconds"))``.
+    Read a column as ``history.distance`` or ``history["distance"]``.
     """
 
-    epoch: list = field(default_factory=list)
-    loss_d: list = field(default_factory=list)
-    loss_g: list = field(default_factory=list)
-    d_real: list = field(default_factory=list)
-    d_fake: list = field(default_factory=list)
-    grad_g: list = field(default_factory=list)
-    distance: list = field(default_factory=list)
-    spread: list = field(default_factory=list)
-    fake_mean: list = field(default_factory=list)
-    fake_std: list = field(default_factory=list)
-    fake_skew: list = field(default_factory=list)
-    fake_kurtosis: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
+    def __init__(self, columns=None, **values):
+        if columns is None:
+            columns = FIT_COLUMNS + tuple(k for k in values if k not in FIT_COLUMNS)
+        columns = tuple(columns)
+        unknown = [k for k in values if k not in columns]
+        if unknown or not columns or not all(isinstance(c, str) and c.isidentifier() for c in columns):
+            raise ValueError(f"a History's columns must be names (identifiers) and hold every value given; "
+                             f"columns {columns}, values for {sorted(values)}.")
+        self.__dict__["_columns"] = columns
+        for name in columns:
+            self.__dict__[name] = list(values.get(name, []))
+
+    @property
+    def columns(self):
+        return self._columns
 
     def __len__(self):
-        return len(self.epoch)
+        return len(self.__dict__[self._columns[0]])
 
     def __getitem__(self, name):
         """``history["distance"]`` is ``history.distance`` (a column by name)."""
-        if isinstance(name, str) and name in self.__dataclass_fields__:
-            return getattr(self, name)
-        raise KeyError(f"a History has the columns {', '.join(self.__dataclass_fields__)}; got {_show(name)}. "
-                       "Read one as history.distance or history['distance'].")
+        if isinstance(name, str) and name in self._columns:
+            return self.__dict__[name]
+        raise KeyError(f"a History has the columns {', '.join(self._columns)}; got {_show(name)}. "
+                       f"Read one as history.{self._columns[0]} or history[{self._columns[0]!r}].")
+
+    def __setattr__(self, name, value):
+        if name in self._columns:
+            self.__dict__[name] = value
+        else:
+            raise AttributeError(f"a History has the columns {', '.join(self._columns)}; {name!r} is not one of them.")
+
+    def __eq__(self, other):
+        return isinstance(other, History) and self.as_dict() == other.as_dict()
 
     def append(self, **row):
         """Add one record: a value for every column, or none at all (columns stay equal in length)."""
-        names = list(self.__dataclass_fields__)
-        missing, unknown = set(names) - set(row), set(row) - set(names)
+        missing, unknown = set(self._columns) - set(row), set(row) - set(self._columns)
         if missing or unknown:
-            raise ValueError(f"a history record needs exactly the columns {', '.join(names)}; "
+            raise ValueError(f"a history record needs exactly the columns {', '.join(self._columns)}; "
                              f"missing {sorted(missing)}, unknown {sorted(unknown)}.")
-        for name in names:
-            getattr(self, name).append(row[name])
+        for name in self._columns:
+            self.__dict__[name].append(row[name])
 
     def trim(self):
         """Cut every column to the shortest one's length (after a record that was cut short)."""
-        n = min(len(v) for v in self.__dict__.values())
-        for v in self.__dict__.values():
-            del v[n:]
+        n = min(len(self.__dict__[c]) for c in self._columns)
+        for c in self._columns:
+            del self.__dict__[c][n:]
         return self
 
     def as_dict(self):
-        return {k: list(v) for k, v in self.__dict__.items()}
+        return {c: list(self.__dict__[c]) for c in self._columns}
 
     @classmethod
-    def from_dict(cls, values):
-        """A History from ``as_dict()``'s output; a column it lacks is filled with NaN."""
-        n = len(values.get("epoch", []))
-        return cls(**{k: list(values[k]) if k in values else [float("nan")] * n
-                      for k in cls.__dataclass_fields__}).trim()
+    def from_dict(cls, values, columns=None):
+        """A History from ``as_dict()``'s output; one of ``fit``'s columns it lacks is filled with NaN."""
+        if columns is None:
+            columns = (FIT_COLUMNS + tuple(k for k in values if k not in FIT_COLUMNS)
+                       if "distance" in values or not values else tuple(values))
+        n = len(values.get("epoch", next(iter(values.values()), [])))
+        return cls(columns, **{k: list(values[k]) if k in values else [float("nan")] * n for k in columns}).trim()
 
     def last(self):
         """The latest record as a dict (empty before the first)."""
-        return {k: v[-1] for k, v in self.__dict__.items() if v}
+        return {c: self.__dict__[c][-1] for c in self._columns if self.__dict__[c]}
 
     def __repr__(self):
-        if not self.epoch:
+        if not len(self):
             return "History(empty)"
-        return (f"History({len(self)} records, epochs {self.epoch[0]}–{self.epoch[-1]}, "
-                f"last distance {self.distance[-1]:.3g})")
+        first = self._columns[0]
+        measure = next((c for c in ("distance", "score") if c in self._columns), self._columns[-1])
+        return (f"History({len(self)} records, {first}s {self.__dict__[first][0]}–{self.__dict__[first][-1]}, "
+                f"last {measure} {self.__dict__[measure][-1]:.3g})")
 
 
 @dataclass
@@ -290,7 +312,7 @@ class FitResult:
         n = check_int("n", n, low=2)
         seed = int(torch.randint(0, MAX_SEED - 1, ())) if seed is None else check_int("seed", seed, low=0, high=MAX_SEED - 1)
         g = torch.Generator().manual_seed(seed + 1)
-        return _distance(self.sample(n, seed=seed), _draw(self.target, n, g))
+        return _distance(self.sample(n, seed=seed), draw(self.target, n, g))
 
     def report(self):
         """Print the final statistics the way the classic lesson does (1-D data)."""
@@ -429,7 +451,7 @@ def load(path):
 
 # --------------------------------------------------------------------------- helpers
 
-def _draw(target, n, generator, dim=None):
+def draw(target, n, generator, dim=None):
     """n real samples from ``target`` as float32 ``(n, d)``, with the checks a student needs.
 
     ``dim``: the number of columns the first call returned; a later call that returns another
@@ -495,7 +517,8 @@ def check_spread(sample):
                          f"no distribution to learn. Give a target whose samples vary.{hint}")
 
 
-def _as_target(target):
+def as_target(target):
+    """``target`` as a sampler ``n -> (n, d)``: a data set becomes ``Empirical``; anything else is checked."""
     if isinstance(target, (np.ndarray, torch.Tensor)):
         if target.ndim == 2 and 1 <= target.shape[0] <= target.shape[1]:
             rows, cols = target.shape
@@ -736,7 +759,7 @@ def _fit(target, guard, *, pieces, recipe, epochs, lr_d, lr_g, d_steps, g_steps,
             raise TypeError(f"callback is called as callback(state), with a TrainingState, and must take one "
                             f"argument; {_show(callback)} does not. Write it as `def callback(state): ...`.")
     progress = check_bool("progress", progress)
-    target = _as_target(target)
+    target = as_target(target)
     threads_n = check_int("threads", threads, low=1)
 
     warm_up()
@@ -837,14 +860,14 @@ def _train(target, rec, seed, callback, progress, guard, private=False, pieces=N
     rng = torch.Generator().manual_seed(seed)
 
     # --- the data: checked once, standardised for the networks, a fixed sample to measure against
-    first = _draw(target, rec.batch_size, rng)
+    first = draw(target, rec.batch_size, rng)
     if not torch.isfinite(first).all():
         raise ValueError(f"target returned NaN or infinite values (in the first batch of {rec.batch_size}); "
                          "real samples must be finite numbers.")
     dim = first.shape[1]
-    reference = _draw(target, REFERENCE_SIZE, rng, dim)
+    reference = draw(target, REFERENCE_SIZE, rng, dim)
     check_spread(torch.cat([first, reference]))
-    std = (Standardiser.fitted_to(torch.cat([reference, _draw(target, max(0, 5000 - REFERENCE_SIZE), rng, dim)]))
+    std = (Standardiser.fitted_to(torch.cat([reference, draw(target, max(0, 5000 - REFERENCE_SIZE), rng, dim)]))
            if rec.standardise else Standardiser(dim))
 
     # --- the players: the student's own where given, else the recipe's
@@ -977,7 +1000,7 @@ class _RealBatches:
         self.last = torch.zeros(0)
 
     def __call__(self):
-        self.last = _draw(self.target, self.batch_size, self.rng, self.dim)
+        self.last = draw(self.target, self.batch_size, self.rng, self.dim)
         return self.std(self.last)
 
 
@@ -1093,3 +1116,6 @@ def _divergence_message(which, value, epoch, rec, reference, kept):
     cause += "."
     kept = f"from epoch {kept}, its last record" if kept else "it started with"
     return f"{head} {cause} The result keeps the weights {kept}."
+
+
+_as_target, _draw = as_target, draw      # old names, until every module uses the public ones

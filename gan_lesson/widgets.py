@@ -37,7 +37,7 @@ from . import plots, samplers
 from .coach import diagnose
 from .metrics import moments
 from .recipes import PRESETS, RECIPES, SEED, SETTINGS, TARGETS, Menu, Whole, check_presets
-from .training import REFERENCE_SIZE, History, _as_target, _draw, check_spread, fit
+from .training import REFERENCE_SIZE, History, as_target, draw, check_spread, fit
 from .validation import check_bool, check_choice, check_number, short_repr
 
 __all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds", "stop_all"]
@@ -195,7 +195,7 @@ def _check_sample(target, what="target"):
 
     One draw, from the target's own random numbers, as the dashboard always drew its first figure."""
     try:
-        sample = _draw(target, REFERENCE_SIZE, None)
+        sample = draw(target, REFERENCE_SIZE, None)
         if sample.shape[1] == 0:
             raise ValueError(f"target must return at least one column; target({REFERENCE_SIZE}) returned "
                              f"shape {tuple(sample.shape)}.")
@@ -221,12 +221,12 @@ def _custom_target(target):
             raise ValueError(f"target as a data set must have shape (rows,) or (rows, dim) with at least one "
                              f"row and column; got a {type(target).__name__} of shape {shape}.")
         try:
-            sampler = _as_target(target)
+            sampler = as_target(target)
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"target: {exc}") from None
         name = f"custom: your data ({shape[0]} samples{'' if len(shape) < 2 else f', {shape[1]}-D'})"
         return name, sampler
-    return f"custom: {target!r}"[:60], _as_target(target)
+    return f"custom: {target!r}"[:60], as_target(target)
 
 
 def _check_targets(targets):
@@ -240,7 +240,7 @@ def _check_targets(targets):
             raise TypeError(f"targets must be named by strings; got the name {short_repr(name)}.")
         if isinstance(make, (samplers.Sampler, np.ndarray, torch.Tensor)):   # the target itself: fine too
             try:
-                sampler = _as_target(make)
+                sampler = as_target(make)
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"targets[{name!r}]: {exc}") from None
             make = (lambda t=sampler: t)
