@@ -48,7 +48,7 @@ from .samplers import Empirical, Sampler, noise_sampler
 from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed, unknown_setting
 from .validation import short_repr as _show
 
-__all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser", "as_target", "draw",
+__all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser", "as_target", "draw", "Progress",
            "DataGenerator", "DataDiscriminator", "torch_threads", "check_spread"]
 
 FORMAT = "gan-lesson/fit-result"
@@ -643,8 +643,12 @@ class _Diverged(Exception):
     pass
 
 
-class _Progress:
-    """A one-line progress display, redrawn at most every half second."""
+class Progress:
+    """The one progress line every trainer prints, redrawn at most every half second.
+
+    ``update(epoch, distance=0.31)`` shows ``name: epoch 120/800 · distance 0.310 · 1.2 s`` (any
+    measures, by name); ``say(line)`` prints a line that stays (a report, the closing summary).
+    """
 
     def __init__(self, enabled, epochs, name):
         self.enabled, self.epochs, self.name = enabled, epochs, name
@@ -652,15 +656,16 @@ class _Progress:
         self.shown = False
         self.next = self.start + 1.0
 
-    def update(self, epoch, dist):
+    def update(self, epoch, **measures):
         if not self.enabled:
             return
         now = time.perf_counter()
         if now >= self.next:
             self.next = now + 0.5
             self.shown = True
-            print(f"\r{self.name}: epoch {epoch}/{self.epochs} · distance {dist:.3f} · {now - self.start:.1f} s",
-                  end="", flush=True)
+            shown = "".join(f" · {k.replace('_', ' ')} {v:.3f}" if isinstance(v, float) else f" · {k.replace('_', ' ')} {v}"
+                            for k, v in measures.items() if v is not None)
+            print(f"\r{self.name}: epoch {epoch}/{self.epochs}{shown} · {now - self.start:.1f} s", end="", flush=True)
 
     def say(self, line):
         if self.enabled:
@@ -901,7 +906,7 @@ def _train(target, rec, seed, callback, progress, guard, private=False, pieces=N
     history, snapshots = History(), []
     loss_d, loss_g, grad_g = _Mean(), _Mean(), float("nan")
     saved = _weights(G, D, averager.G_avg)           # the last recorded weights: what a diverged run returns
-    bar = _Progress(progress, rec.epochs, f"{rec.name} recipe")
+    bar = Progress(progress, rec.epochs, f"{rec.name} recipe")
     started = time.perf_counter()
     phases = ("d", "g") if rec.order == "d_first" else ("g", "d")
     status, message, epoch = "finished", f"Finished {rec.epochs} epochs.", 0   # epoch: the last one completed
@@ -1031,7 +1036,7 @@ def _after_record(callback, history, snapshots, reference, rec, bar, started):
     epoch, samples = snapshots[-1]
     if rec.report_every and epoch % rec.report_every == 0:
         bar.say(_report_line(history, reference, epoch))
-    bar.update(epoch, history.distance[-1])
+    bar.update(epoch, distance=history.distance[-1])
     if callback is None:
         return True
     try:       # the callback sees copies: whatever it does to them, the run's own record stays as it was
