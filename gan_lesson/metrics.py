@@ -16,13 +16,13 @@ distances (``precision_recall``, ``mode_coverage``) are computed a block of rows
 memory stays bounded however large ``n`` is; a call that would need more than ``MEMORY_LIMIT``
 (1 GB) at once is refused with the numbers.
 """
-import numbers
 
 import numpy as np
 import torch
 from scipy import stats
 
-from .validation import _show, check_int, check_number, check_seed
+from .validation import real_numbers as _real_numbers
+from .validation import short_repr as _show, check_int, check_number, check_seed
 
 __all__ = ["wasserstein_1d", "sliced_wasserstein", "distance", "ks_statistic", "moments",
            "mean_cov_error", "mode_coverage", "precision_recall"]
@@ -33,46 +33,6 @@ MEMORY_LIMIT = 2**30
 #: Bytes one block of pairwise distances may use; larger tables are computed block by block.
 _BLOCK_BYTES = 64 * 2**20
 
-_TEXT_KINDS = {"U": "text", "S": "text", "M": "dates", "m": "time spans", "V": "raw records"}
-
-
-def _real_numbers(name, x, accepted="numbers in a tensor or array"):
-    """``x`` as a float64 numpy array of any shape, refusing complex values, text and non-numbers.
-
-    Shared by the metrics and the samplers: every message names ``name``, repeats the value and
-    says what is ``accepted``.
-    """
-    original = x
-    if isinstance(x, torch.Tensor):
-        if x.is_complex():
-            raise TypeError(f"{name} must be real numbers; got a complex tensor ({x.dtype}). "
-                            "Take .real or .abs() first if that is what you mean.")
-        x = x.detach().cpu()
-        if x.is_floating_point() and x.dtype not in (torch.float16, torch.float32, torch.float64):
-            x = x.double()                  # bfloat16 and friends have no numpy twin
-        x = x.numpy()
-    try:
-        x = np.asarray(x)
-    except (TypeError, ValueError):         # ragged nested lists
-        raise TypeError(f"{name} must be {accepted}; got {_show(original)}, whose rows do not all have "
-                        "the same length.") from None
-    kind = x.dtype.kind
-    if kind == "c":
-        example = x.ravel()[np.flatnonzero(x.ravel().imag != 0)[:1]]
-        shown = f" such as {example[0]}" if len(example) else ""
-        raise TypeError(f"{name} must be real numbers; got complex values{shown}. "
-                        "Take .real or abs() first if that is what you mean.")
-    if kind in "biuf":
-        return x.astype(float, copy=False)
-    if kind == "O":
-        flat = x.ravel()
-        if any(isinstance(v, (complex, np.complexfloating)) for v in flat):
-            raise TypeError(f"{name} must be real numbers; got {_show(original)}, which holds complex values.")
-        if len(flat) and all(isinstance(v, numbers.Real) for v in flat):
-            return x.astype(float)
-    what = _TEXT_KINDS.get(kind)
-    shown = f"{what} {_show(original)}" if what else f"{_show(original)} of type {type(original).__name__}"
-    raise TypeError(f"{name} must be {accepted}; got {shown}.")
 
 
 def _not_a_sampler(name, x):

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from scipy import stats
 
-from .metrics import _real_numbers
-from .validation import _show, check_int, check_number, check_seed
+from .validation import real_numbers as _real_numbers
+from .validation import short_repr as _show, check_int, check_number, check_seed
 
 __all__ = [
     "Sampler", "Gaussian", "Uniform", "Gamma", "Mixture", "Gaussian2D", "Ring", "Sequences",

@@ -9,6 +9,7 @@ import math
 import numbers
 
 import numpy as np
+import torch
 
 __all__ = ["short_repr", "unknown_setting", "check_number", "check_int", "check_seed", "check_choice", "check_callable", "check_bool",
            "MAX_SEED"]
@@ -114,3 +115,45 @@ def unknown_setting(function, name, settings):
         close = difflib.get_close_matches(name, settings, n=1, cutoff=0.6)
         guess = f" Did you mean {close[0]}?" if close else ""
     return f"{function}() has no setting {name!r}.{guess} Its settings are: {', '.join(settings)}."
+
+
+_TEXT_KINDS = {"U": "text", "S": "text", "M": "dates", "m": "time spans", "V": "raw records"}
+
+
+def real_numbers(name, x, accepted="numbers in a tensor or array"):
+    """``x`` as a float64 numpy array of any shape, refusing complex values, text and non-numbers.
+
+    Used by the metrics and the samplers: every message names ``name``, repeats the value and
+    says what is ``accepted``.
+    """
+    original = x
+    if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            raise TypeError(f"{name} must be real numbers; got a complex tensor ({x.dtype}). "
+                            "Take .real or .abs() first if that is what you mean.")
+        x = x.detach().cpu()
+        if x.is_floating_point() and x.dtype not in (torch.float16, torch.float32, torch.float64):
+            x = x.double()                  # bfloat16 and friends have no numpy twin
+        x = x.numpy()
+    try:
+        x = np.asarray(x)
+    except (TypeError, ValueError):         # ragged nested lists
+        raise TypeError(f"{name} must be {accepted}; got {short_repr(original)}, whose rows do not all have "
+                        "the same length.") from None
+    kind = x.dtype.kind
+    if kind == "c":
+        example = x.ravel()[np.flatnonzero(x.ravel().imag != 0)[:1]]
+        shown = f" such as {example[0]}" if len(example) else ""
+        raise TypeError(f"{name} must be real numbers; got complex values{shown}. "
+                        "Take .real or abs() first if that is what you mean.")
+    if kind in "biuf":
+        return x.astype(float, copy=False)
+    if kind == "O":
+        flat = x.ravel()
+        if any(isinstance(v, (complex, np.complexfloating)) for v in flat):
+            raise TypeError(f"{name} must be real numbers; got {short_repr(original)}, which holds complex values.")
+        if len(flat) and all(isinstance(v, numbers.Real) for v in flat):
+            return x.astype(float)
+    what = _TEXT_KINDS.get(kind)
+    shown = f"{what} {short_repr(original)}" if what else f"{short_repr(original)} of type {type(original).__name__}"
+    raise TypeError(f"{name} must be {accepted}; got {shown}.")
