@@ -135,7 +135,8 @@ def _is_ellipsis(node):
 
 def _stub_edits(tree, label):
     """``[(start, end, text)]``: the spans of a parsed exercise cell to replace, as (line, column)
-    positions (1-based lines, character columns); an empty ``start == end`` span is an insertion."""
+    positions as ``ast`` gives them (1-based lines, UTF-8 byte columns); an empty ``start == end``
+    span is an insertion."""
     edits = []
     book = f', notebook="{label}"' if label else ""
 
