@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,7 @@ from .samplers import Empirical, Sampler, noise_sampler
 from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed, unknown_setting
 from .validation import short_repr as _show
 
-__all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser", "as_target", "draw", "Progress",
+__all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser", "as_target", "draw", "Progress", "write_result", "read_result",
            "DataGenerator", "DataDiscriminator", "torch_threads", "check_spread"]
 
 FORMAT = "gan-lesson/fit-result"
@@ -275,8 +275,9 @@ class FitResult:
     """
 
     def __init__(self, generator, discriminator, history, snapshots, recipe, dim, status, message,
-                 epochs_done, seconds, seed, reference=None, target=None):
+                 epochs_done, seconds, seed, reference=None, target=None, own_networks=None):
         self.generator, self.discriminator = generator, discriminator
+        self.own_networks = dict(own_networks or {})     # which network was the student's own (not the recipe's)
         self.history, self.snapshots, self.recipe = history, snapshots, recipe
         self.dim, self.status, self.message = dim, status, message
         self.epochs_done, self.seconds, self.seed = epochs_done, seconds, seed
@@ -325,16 +326,6 @@ class FitResult:
         notebook, a data file) is refused rather than overwritten. The file is written whole or
         not at all (a Ctrl-C or a full disk leaves any earlier file as it was).
         """
-        path = _as_path(path, "save")
-        if path.is_dir():
-            raise IsADirectoryError(f"path {str(path)!r} is a folder; give a file name inside it, e.g. "
-                                    f"{str(path / 'run.pt')!r}.")
-        if not path.parent.is_dir():
-            raise FileNotFoundError(f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist; "
-                                    "create it first or save elsewhere.")
-        if path.exists() and not _is_result(path):
-            raise FileExistsError(f"path {str(path)!r} already holds a file that is not a saved gan-lesson result; "
-                                  "it is left as it is. Choose another file name, or remove that file first.")
         snaps = self.snapshots
         data = {
             "format": FORMAT, "version": FORMAT_VERSION, "recipe": self.recipe.to_dict(),
@@ -345,23 +336,9 @@ class FitResult:
             "snapshot_epochs": [e for e, _ in snaps],
             "snapshot_samples": torch.stack([s for _, s in snaps]) if snaps else torch.zeros(0),
             "reference": self.reference,
+            "own_networks": self.own_networks,
         }
-        part = path.with_name(f".{path.name}.{os.getpid()}.part")
-        try:
-            with interrupt_guard() as guard:
-                torch.save(data, part)
-                os.replace(part, path)
-        except OSError as exc:
-            raise OSError(f"could not save to {str(path)!r}: {exc.strerror or exc}. Save to a file in a folder "
-                          "you can write to.") from None
-        except RuntimeError as exc:       # torch reports a failed write this way
-            raise OSError(f"could not save to {str(path)!r}: {str(exc).splitlines()[0]}. Save to a file in a "
-                          "folder you can write to, with room on the disk.") from None
-        finally:
-            part.unlink(missing_ok=True)
-        if guard.requested:
-            raise KeyboardInterrupt
-        return path
+        return write_result(path, data)
 
     def __repr__(self):
         dist = f", distance {self.history.distance[-1]:.3g}" if len(self.history) else ""
@@ -375,26 +352,61 @@ def _as_path(path, verb):
     return Path(os.fspath(path)).expanduser()
 
 
+def write_result(path, data):
+    """Write a result's ``data`` (a dict of tensors, numbers and strings with a ``"format"``) to ``path``.
+
+    An existing file is replaced only if it is itself a saved result: anything else there (a
+    notebook, a data file) is refused rather than overwritten. The file is written whole or not at
+    all (a Ctrl-C or a full disk leaves any earlier file as it was). Every result's ``save`` uses it.
+    """
+    path = _as_path(path, "save")
+    if path.is_dir():
+        raise IsADirectoryError(f"path {str(path)!r} is a folder; give a file name inside it, e.g. "
+                                f"{str(path / 'run.pt')!r}.")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"path {str(path)!r}: the folder {str(path.parent)!r} does not exist; "
+                                "create it first or save elsewhere.")
+    if path.exists() and not _is_result(path):
+        raise FileExistsError(f"path {str(path)!r} already holds a file that is not a saved gan-lesson result; "
+                              "it is left as it is. Choose another file name, or remove that file first.")
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with interrupt_guard() as guard:
+            torch.save(data, part)
+            os.replace(part, path)
+    except OSError as exc:
+        raise OSError(f"could not save to {str(path)!r}: {exc.strerror or exc}. Save to a file in a folder "
+                      "you can write to.") from None
+    except RuntimeError as exc:       # torch reports a failed write this way
+        raise OSError(f"could not save to {str(path)!r}: {str(exc).splitlines()[0]}. Save to a file in a "
+                      "folder you can write to, with room on the disk.") from None
+    finally:
+        part.unlink(missing_ok=True)
+    if guard.requested:
+        raise KeyboardInterrupt
+    return path
+
+
 def _is_result(path):
-    """Whether ``path`` holds a file written by ``FitResult.save``."""
+    """Whether ``path`` holds a file written by a result's ``save``."""
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:
         return False
-    return isinstance(data, dict) and data.get("format") == FORMAT
+    return isinstance(data, dict) and str(data.get("format", "")).startswith("gan-lesson/")
 
 
-def load(path):
-    """Bring back a ``FitResult`` saved with ``.save(path)``.
+def read_result(path):
+    """The dict a result's ``save`` wrote to ``path``, read as tensors, numbers and strings only.
 
-    Only tensors, numbers and strings are read (``weights_only=True``): no code in the file is
-    ever run. A file that is not a saved result raises ``ValueError``.
+    No code in the file is ever run (``weights_only=True``). A file that is not a saved result, or
+    is damaged, raises ``ValueError`` saying which.
     """
     import pickle
     import zipfile
     path = _as_path(path, "load")
     if path.is_dir():
-        raise IsADirectoryError(f"path {str(path)!r} is a folder; give the file written by FitResult.save.")
+        raise IsADirectoryError(f"path {str(path)!r} is a folder; give the file written by a result's save().")
     if path.is_file() and not zipfile.is_zipfile(path):
         if path.read_bytes()[:2] == b"PK":
             raise ValueError(f"{str(path)!r} is a damaged file (cut short?): it starts like a saved result but cannot "
@@ -423,24 +435,60 @@ def load(path):
     except Exception:  # a damaged archive (cut short, corrupted)
         raise ValueError(f"{str(path)!r} is not a gan-lesson result, or it is damaged (cut short?): PyTorch "
                          "cannot read it. Save the run again, or use another copy of the file.") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or not str(data.get("format", "")).startswith("gan-lesson/"):
         raise ValueError(f"{str(path)!r} is not a gan-lesson result: it was not written by FitResult.save.")
+    return data
+
+
+#: Which module rebuilds a saved result of each format (its ``from_saved(data, path, **pieces)``).
+RESULT_FORMATS = {FORMAT: "training", "gan-lesson/conditional-result": "conditional",
+                  "gan-lesson/image-result": "images"}
+
+
+def load(path, *, generator=None, discriminator=None):
+    """Bring back any result saved with ``.save(path)`` (``fit``'s, the conditional GAN's, the image GAN's).
+
+    Only tensors, numbers and strings are read (``weights_only=True``): no code in the file is
+    ever run. A file that is not a saved result raises ``ValueError``. A result trained with your
+    own networks needs them again (the file holds their weights, not their code):
+    ``load(path, generator=make_G(), discriminator=make_D())``.
+    """
+    data = read_result(path)
+    kind = RESULT_FORMATS.get(data.get("format"))
+    if kind is None:
+        raise ValueError(f"{str(path)!r} holds a result of the kind {data.get('format')!r}, which this gan_lesson "
+                         f"does not know (it reads {', '.join(RESULT_FORMATS)}).")
+    import importlib
+    module = importlib.import_module(f".{kind}", __package__)
+    return module.from_saved(data, path, generator=generator, discriminator=discriminator)
+
+
+def from_saved(data, path, *, generator=None, discriminator=None):
+    """A ``FitResult`` from what ``FitResult.save`` wrote (``load`` calls it)."""
     if data.get("version") != FORMAT_VERSION:
         raise ValueError(f"{str(path)!r} was saved in format version {data.get('version')}; this gan_lesson reads version {FORMAT_VERSION}.")
+    own = data.get("own_networks", {})
+    for name, given in (("generator", generator), ("discriminator", discriminator)):
+        if own.get(name) and given is None:
+            raise ValueError(f"{str(path)!r} was trained with your own {name}: the file holds its weights but not its "
+                             f"code. Build it again as you did for training and pass it: load(path, {name}=...).")
+        if given is not None and not isinstance(given, nn.Module):
+            raise TypeError(f"{name} must be the network (an nn.Module) the result was trained with; got {_show(given)}.")
     try:
         recipe = Recipe.from_dict(data["recipe"])
         dim = data["dim"]
         G, D = _build_models(recipe, dim)
+        G, D = generator if generator is not None else G, discriminator if discriminator is not None else D
         std = Standardiser(dim)
         generator = DataGenerator(G, std)
         discriminator = DataDiscriminator(D, std, recipe.features,
-                                          probability=recipe.loss in ("non_saturating", "minimax"))
+                                          probability=losses.get(recipe.loss).probabilities)
         generator.load_state_dict(data["generator"])
         discriminator.load_state_dict(data["discriminator"])
         snaps = list(zip(data["snapshot_epochs"], data["snapshot_samples"])) if data["snapshot_epochs"] else []
         return FitResult(generator, discriminator, History.from_dict(data["history"]), snaps, recipe, dim,
                          data["status"], data["message"], data["epochs_done"], data["seconds"], data["seed"],
-                         reference=data.get("reference"))
+                         reference=data.get("reference"), own_networks=own)
     except KeyError as exc:
         problem = f"the entry {exc.args[0]!r} is missing"
     except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
@@ -988,7 +1036,7 @@ def _train(target, rec, seed, callback, progress, guard, private=False, pieces=N
         G.load_state_dict(averager.G_avg.state_dict())
     result = FitResult(DataGenerator(G, std), DataDiscriminator(D, std, rec.features, probability=loss.probabilities),
                        history, snapshots, rec, dim, status, message, epoch, seconds, seed, reference=reference,
-                       target=target)
+                       target=target, own_networks={k: k in pieces for k in ("generator", "discriminator")})
     if status == "finished":
         d = history.distance[-1] if len(history) else float("nan")
         bar.say(f"{rec.name} recipe: {epoch} epochs in {seconds:.1f} s · distance to target {d:.3f}")

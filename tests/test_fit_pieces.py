@@ -144,3 +144,26 @@ def test_a_blow_up_keeps_the_last_recorded_weights():
     samples = result.sample(100, seed=0)
     assert torch.isfinite(samples).all()
     assert math.isfinite(result.history.distance[-1])
+
+
+def test_a_result_with_the_students_networks_saves_and_loads_with_them(tmp_path):
+    G, D = small_pair()
+    result = gl.fit(TARGET, generator=G, discriminator=D, epochs=20, seed=0, progress=False)
+    path = result.save(tmp_path / "mine.pt")
+    with pytest.raises(ValueError, match=r"trained with your own generator: the file holds its weights but not its code"):
+        gl.load(path)
+    G2, D2 = small_pair()
+    back = gl.load(path, generator=G2, discriminator=D2)
+    assert back.generator.net is G2
+    for a, b in zip(G.parameters(), G2.parameters()):
+        assert torch.equal(a, b)
+    assert torch.equal(back.sample(50, seed=1), result.sample(50, seed=1))
+    with pytest.raises(TypeError, match="generator must be the network"):
+        gl.load(path, generator="G", discriminator=D2)
+
+
+def test_load_names_a_result_kind_it_does_not_know(tmp_path):
+    path = tmp_path / "odd.pt"
+    torch.save({"format": "gan-lesson/teapot", "version": 1}, path)
+    with pytest.raises(ValueError, match="of the kind 'gan-lesson/teapot', which this gan_lesson does not know"):
+        gl.load(path)
