@@ -28,7 +28,7 @@ def d_step(G, D, g_opt, d_opt, real, z, loss="non_saturating", *, logits=False, 
     d_opt.zero_grad()                       # gradients add up until zeroed
     fake = G(z).detach()                    # D's labels must not train G
     d_real, d_fake = D(real), D(fake)
-    d_loss = scoring.d_loss(d_real, d_fake, logits)                  # real -> 1, fake -> 0
+    d_loss = scoring.d_loss(d_real, d_fake, logits)                  # BCE: real -> 1, fake -> 0
     if scoring.penalty == "gradient":
         d_loss = d_loss + losses.one_sided_penalty(D, real, fake, gp_weight, generator)
     d_loss.backward()
@@ -43,7 +43,7 @@ def g_step(G, D, g_opt, d_opt, z, loss="non_saturating", *, logits=False):
     scoring = losses.get(loss)
     g_opt.zero_grad()
     d_fake = D(G(z))                        # no detach here
-    g_loss = scoring.g_loss(d_fake, logits)                          # target 1: "real"
+    g_loss = scoring.g_loss(d_fake, logits)                          # non-saturating: BCE(D(G(z)), 1)
     g_loss.backward()
     g_opt.step()                            # G only: D is held fixed
     return g_loss.item()
