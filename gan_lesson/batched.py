@@ -44,7 +44,8 @@ from . import losses
 from .interrupts import interrupt_guard
 from .recipes import recipe_named
 from .samplers import noise_sampler
-from .training import REFERENCE_SIZE, SNAPSHOT_SIZE, Standardiser, _as_target, _draw, check_spread, torch_threads
+from .training import (REFERENCE_SIZE, SNAPSHOT_SIZE, Progress, Standardiser, as_target, check_spread, draw,
+                       torch_threads)
 from .validation import check_bool, check_int, check_number, check_seed, unknown_setting
 from .validation import short_repr as _show
 
@@ -346,18 +347,26 @@ class _Distance:
         ref = reference.double().numpy()
         self.dim = ref.shape[1]
         self.u = None if self.dim == 1 else _directions(self.dim)
-        projected = ref if self.u is None else ref @ self.u
-        self.sorted = np.sort(projected, axis=0)
-        self.spread = float(projected.std(axis=0, ddof=1).mean())   # the target's std (mean over directions)
+        projected = self._project(ref[None])[0]                          # (directions, n)
+        self.sorted = np.sort(projected, axis=-1)
+        self.spread = float(projected.std(axis=-1, ddof=1).mean())       # the target's std (mean over directions)
+
+    def _project(self, x):
+        """``(m, n, d)`` -> a new array ``(m, directions, n)``: each direction's values contiguous (numpy sorts
+        those fastest)."""
+        x = x.transpose(0, 2, 1)
+        return x.copy() if self.u is None else np.matmul(self.u.T, x)
 
     def __call__(self, samples):
         """``(M,)`` float64; NaN for a model whose samples are not all finite."""
         x = samples.detach().double().numpy()
         out = np.empty(len(x))
         for start in range(0, len(x), self.CHUNK):
-            block = x[start:start + self.CHUNK]
-            projected = block if self.u is None else block @ self.u
-            out[start:start + len(block)] = np.abs(np.sort(projected, axis=1) - self.sorted).mean(axis=(1, 2))
+            gaps = self._project(x[start:start + self.CHUNK])       # a new array, sorted and subtracted in place
+            gaps.sort(axis=-1)
+            gaps -= self.sorted
+            np.abs(gaps, out=gaps)
+            out[start:start + len(gaps)] = gaps.reshape(len(gaps), -1).mean(axis=1)
         out[~np.isfinite(x).all(axis=(1, 2))] = np.nan
         return out
 
@@ -426,7 +435,7 @@ def fit_many(target, *, seeds=16, lr_d=None, lr_g=None, recipe="modern", epochs=
     m = len(seeds)
     lrs_d = _per_model("lr_d", rec.lr_d if lr_d is None else lr_d, m)
     lrs_g = _per_model("lr_g", rec.lr_g if lr_g is None else lr_g, m)
-    target = _as_target(target)
+    target = as_target(target)
     threads = check_int("threads", threads, low=1)
     progress = check_bool("progress", progress)
     with torch.random.fork_rng(devices=[]), torch_threads(threads), interrupt_guard() as guard:
@@ -550,14 +559,14 @@ def _train_many(target, rec, seeds, lrs_d, lrs_g, progress, guard):
     m, n, k = len(seeds), rec.batch_size, rec.noise_dim
     # the data, drawn as fit draws it: a first batch (checked), the reference, more for the standardiser
     rng = torch.Generator().manual_seed(seeds[0])
-    first = _draw(target, n, rng)
+    first = draw(target, n, rng)
     if not torch.isfinite(first).all():
         raise ValueError("target returned NaN or infinite values; real samples must be finite numbers.")
     dim = first.shape[1]
     _check_memory(m, rec, dim)
-    reference = _draw(target, REFERENCE_SIZE, rng, dim)
+    reference = draw(target, REFERENCE_SIZE, rng, dim)
     check_spread(torch.cat([first, reference]))
-    std = (Standardiser.fitted_to(torch.cat([reference, _draw(target, max(0, 5000 - REFERENCE_SIZE), rng, dim)]))
+    std = (Standardiser.fitted_to(torch.cat([reference, draw(target, max(0, 5000 - REFERENCE_SIZE), rng, dim)]))
            if rec.standardise else Standardiser(dim))
     distance = _Distance(reference)
 
@@ -574,7 +583,7 @@ def _train_many(target, rec, seeds, lrs_d, lrs_g, progress, guard):
     judge_fake = _Pass(D, n)                   # D on the fake batch of the generator's step
 
     def d_step(scale):
-        real = _draw(target, m * n, rng, dim)
+        real = draw(target, m * n, rng, dim)
         if not torch.isfinite(real).all():
             raise _NotFinite
         make.x.copy_(noise(m * n, k, generator=rng).reshape(m, n, k))
@@ -609,7 +618,8 @@ def _train_many(target, rec, seeds, lrs_d, lrs_g, progress, guard):
         history_distance.append(distance(snapshot()))
         return history_distance[-1]
 
-    started = shown = time.perf_counter()
+    bar = Progress(progress, rec.epochs, f"{m} GANs")
+    started = time.perf_counter()
     status, message = "finished", f"Finished {rec.epochs} epochs."
     completed = 0      # the last epoch whose steps all ran
     try:
@@ -640,11 +650,7 @@ def _train_many(target, rec, seeds, lrs_d, lrs_g, progress, guard):
                                f"cause: learning rates too high (lr_d up to {lrs_d.max():g}, lr_g up to "
                                f"{lrs_g.max():g}); try ten times smaller.")
                     break
-                now = time.perf_counter()
-                if progress and now - shown > 0.5:
-                    shown = now
-                    print(f"\r{m} GANs: epoch {epoch}/{rec.epochs} · median distance "
-                          f"{np.nanmedian(dist):.3f} · {now - started:.1f} s", end="", flush=True)
+                bar.update(epoch, median_distance=float(np.nanmedian(dist)))
     except _NotFinite:
         status = "diverged"
         when = f"at epoch {completed + 1}" if history_epochs else "while the discriminator was pre-trained"
@@ -662,14 +668,14 @@ def _train_many(target, rec, seeds, lrs_d, lrs_g, progress, guard):
     result = ManyResult(dist, dist / distance.spread, lrs_d, lrs_g, np.asarray(seeds), samples,
                         {"epoch": history_epochs, "distance": records}, seconds, rec, status, message,
                         epochs_done=completed, reference=reference)
-    if progress and status == "finished":
+    if status == "finished":
         ok = ~result.diverged
         median = np.median(dist[ok]) if ok.any() else float("nan")
         lost = f" · {int(result.diverged.sum())} diverged" if result.diverged.any() else ""
-        print(f"\r{m} GANs: {rec.epochs} epochs in {seconds:.1f} s · median distance {median:.3f}"
-              f" · {result.fitted().mean():.0%} within 0.1σ of the target{lost}", flush=True)
-    elif progress:
-        print(f"\r{message}", flush=True)
+        bar.say(f"{m} GANs: {rec.epochs} epochs in {seconds:.1f} s · median distance {median:.3f}"
+                f" · {result.fitted().mean():.0%} within 0.1σ of the target{lost}")
+    else:
+        bar.say(message)
     return result
 
 
