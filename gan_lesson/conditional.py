@@ -14,13 +14,18 @@ A conditional GAN (Mirza and Osindero, 2014) gives G and D one extra input, the 
 Real digits go to D with their true labels, fakes with the labels G was asked for, so D learns
 to reject a picture that does not match its label, and G must draw the digit it was asked for.
 
-``train_conditional`` trains the pair (the DCGAN step with labels added, Adam 2e-4, β₁ = 0.5);
-``class_agreement`` measures how often the digit classifier of ``images.digit_classifier``
+``train_conditional`` trains the pair with notebook 05's two steps (``steps.d_step`` and
+``steps.g_step``, Adam 2e-4, β₁ = 0.5): the labels reach them inside the batch, as the (picture,
+label) pairs D judges (``AskedFor``). ``result.save(path)`` and ``gan_lesson.load(path)`` keep a
+run. ``class_agreement`` measures how often the digit classifier of ``images.digit_classifier``
 reads a picture asked to be k as k; ``digit_rows`` draws one row per digit and
 ``digit_picker`` is a widget that draws the digit you pick.
 """
-import html
+import contextlib
+import copy
 import functools
+import html
+import inspect
 import io
 import math
 import time
@@ -33,14 +38,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import plots
+from . import plots, steps
 from .images import ImageDiscriminator, ImageGenerator, digit_classifier, digit_probabilities, image_grid
 from .interrupts import interrupt_guard
-from .training import torch_threads
-from .validation import check_bool, check_int, check_number
+from .training import History, Progress, torch_threads, write_result
+from .validation import check_bool, check_int, check_number, short_repr
 
 __all__ = ["CLASSES", "one_hot", "generator_input", "discriminator_input", "ConditionalGenerator",
-           "ConditionalDiscriminator", "generate", "train_conditional", "ConditionalResult", "class_agreement",
+           "ConditionalDiscriminator", "generate", "AskedFor", "train_conditional", "ConditionalResult", "from_saved",
+           "HISTORY_COLUMNS", "class_agreement",
            "agreement_of", "ClassAgreement", "digit_rows", "picker_frame", "digit_picker", "conditional_diagram",
            "agreement_bars", "conditional_snapshot_strip"]
 
@@ -286,21 +292,53 @@ def class_agreement(G, per_class=100, seed=0):
 
 # --------------------------------------------------------------------------- training
 
+FORMAT = "gan-lesson/conditional-result"
+FORMAT_VERSION = 1
+
+#: What ``train_conditional`` records after every epoch: ``ConditionalResult.history``'s columns.
+HISTORY_COLUMNS = ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "agreement", "seconds")
+
+
+class AskedFor(nn.Module):
+    """The conditional ``G`` asked for one batch's ``labels``, in the form notebook 05's steps call a
+    generator: ``AskedFor(G, y)(z)`` is ``discriminator_input(G(z, y), y)``, each picture with the
+    planes of the label it was asked for stacked behind it, ``(n, c + classes, h, w)``.
+
+    These (picture, label) pairs are what D judges, so one D serves the real batch (its own labels)
+    and the fakes (the labels asked for): the steps get the real batch as pairs too,
+    ``discriminator_input(x, y)``, and D as ``D.body``, which reads pairs:
+    ``D.body(discriminator_input(x, y))`` is ``D(x, y)``.
+    """
+
+    def __init__(self, G, labels):
+        super().__init__()
+        self.G, self.labels = G, labels
+
+    def forward(self, z):
+        return discriminator_input(self.G(z, self.labels), self.labels, self.G.classes)
+
+    def __repr__(self):
+        return f"AskedFor(G, {len(self.labels)} labels): noise (n, {self.G.noise_dim}) → (picture, label) pairs"
+
+
 @dataclass
 class ConditionalResult:
-    """What ``train_conditional`` returns.
+    """What ``train_conditional`` returns (and ``gan_lesson.load`` brings back).
 
     ``G``, ``D``: the trained pair (what was trained so far if the run was interrupted);
-    ``history``: per-epoch lists ``epoch``, ``loss_d``, ``loss_g``, ``d_real``, ``d_fake`` (D's
-    mean P(real) on real and on generated batches) and ``agreement`` (the share of 1000 pictures,
-    100 per digit, read as the digit asked for; empty when not measured);
+    ``history``: a ``training.History`` with one row per epoch: ``epoch``, ``loss_d`` and ``loss_g``
+    (the epoch's mean losses), ``d_real`` and ``d_fake`` (D's mean P(real), measured after the
+    epoch, on a fixed sample of real pictures with their labels and on the snapshot's pictures with
+    the labels asked for), ``agreement`` (the share of 1000 pictures, 100 per digit, read as the
+    digit asked for; NaN when not measured) and ``seconds`` (since the start); read a column as
+    ``history.loss_d`` or ``history["loss_d"]``;
     ``snapshots``: ``[(epoch, images)]``, G's pictures for ``fixed_noise`` in rows of one digit;
     ``status``: "finished", "interrupted" (Ctrl-C) or "diverged" (a loss became NaN or infinite);
     ``message`` says which and why; ``epochs``: the epochs recorded in ``history``; ``seconds``.
     """
     G: ConditionalGenerator
     D: ConditionalDiscriminator
-    history: dict
+    history: History
     snapshots: list
     fixed_noise: torch.Tensor
     status: str
@@ -310,32 +348,91 @@ class ConditionalResult:
     seed: int
     columns: int = field(default=10)
 
+    def save(self, path):
+        """Save both networks' weights, the history and the snapshots to ``path``; ``gan_lesson.load(path)``
+        brings the result back. The file holds tensors, numbers and strings only. An existing file is
+        replaced only if it is itself a saved result, and the file is written whole or not at all
+        (``training.write_result``). A G that built its input with your own ``generator_input`` is saved
+        as weights only: loading needs that function again (see ``from_saved``)."""
+        G, D = self.G, self.D
+        maker = G.generator_input
+        data = {
+            "format": FORMAT, "version": FORMAT_VERSION,
+            "generator_settings": dict(noise_dim=G.noise_dim, classes=G.classes, size=G.size, channels=G.channels,
+                                       width=G.body.width),
+            "discriminator_settings": dict(classes=D.classes, size=D.size, channels=D.channels, width=D.body.width),
+            "generator_input": None if maker is None else getattr(maker, "__name__", "generator_input"),
+            "generator": G.state_dict(), "discriminator": D.state_dict(),
+            "history": self.history.as_dict(),
+            "snapshot_epochs": [epoch for epoch, _ in self.snapshots],
+            "snapshot_images": torch.stack([pictures for _, pictures in self.snapshots]),
+            "fixed_noise": self.fixed_noise, "status": self.status, "message": self.message,
+            "epochs": self.epochs, "seconds": self.seconds, "seed": self.seed, "columns": self.columns,
+        }
+        return write_result(path, data)
+
     def __repr__(self):
-        agree = (f", drawn as asked {100 * self.history['agreement'][-1]:.0f}%"
-                 if self.history.get("agreement") else "")
+        last = self.history.agreement[-1] if len(self.history) else math.nan
+        agree = f", drawn as asked {100 * last:.0f}%" if not math.isnan(last) else ""
         return f"ConditionalResult({self.status}: {self.epochs} epochs in {self.seconds:.1f} s{agree})"
 
 
-class _Progress:
-    """The package's progress line: redrawn in place at most every half second, after the first second."""
+def _settings_text(cls, settings):
+    """``noise_dim=4, width=16``: the settings that differ from ``cls``'s defaults, as code."""
+    defaults = {name: p.default for name, p in inspect.signature(cls).parameters.items()}
+    return ", ".join(f"{name}={value!r}" for name, value in settings.items() if defaults.get(name) != value)
 
-    def __init__(self, enabled, epochs):
-        self.enabled, self.epochs = enabled, epochs
-        self.start = time.perf_counter()
-        self.next = self.start + 1.0
-        self.shown = False
 
-    def update(self, epoch, agreement):
-        now = time.perf_counter()
-        if self.enabled and now >= self.next:
-            self.next, self.shown = now + 0.5, True
-            extra = f" · drawn as asked {100 * agreement:.0f}%" if agreement is not None else ""
-            print(f"\rconditional GAN: epoch {epoch}/{self.epochs}{extra} · {now - self.start:.1f} s",
-                  end="", flush=True)
+def from_saved(data, path, generator=None, discriminator=None):
+    """A ``ConditionalResult`` from what ``ConditionalResult.save`` wrote (``gan_lesson.load`` calls it).
 
-    def say(self, line):
-        if self.enabled:
-            print(("\r" if self.shown else "") + line + " " * 20, flush=True)
+    ``generator``/``discriminator``: a ``ConditionalGenerator``/``ConditionalDiscriminator`` to load the
+    saved weights into, or None to build them from the saved settings. A run whose G built its input
+    with your own ``generator_input`` needs it: the file holds G's weights, not that function's code.
+    Define the function again and pass a generator built with it,
+    ``gl.load(path, generator=conditional.ConditionalGenerator(generator_input=generator_input))``.
+    """
+    if data.get("version") != FORMAT_VERSION:
+        raise ValueError(f"{str(path)!r} was saved in format version {data.get('version')}; this gan_lesson reads "
+                         f"version {FORMAT_VERSION}.")
+    maker = data.get("generator_input")
+    if maker and generator is None:
+        settings = _settings_text(ConditionalGenerator, data.get("generator_settings", {}))
+        raise ValueError(f"{str(path)!r} was trained with your own generator_input ({maker}): the file holds G's "
+                         f"weights but not that function's code. Define it again as for training and pass a "
+                         f"generator built with it: load(path, generator=conditional.ConditionalGenerator("
+                         f"{settings + ', ' if settings else ''}generator_input={maker})).")
+    for name, given, kind in (("generator", generator, ConditionalGenerator),
+                              ("discriminator", discriminator, ConditionalDiscriminator)):
+        if given is None:
+            continue
+        if not isinstance(given, kind):
+            raise TypeError(f"{name} must be a {kind.__name__} to load the saved weights into (or None to build one "
+                            f"from the saved settings); got {short_repr(given)}.")
+        saved = data.get(f"{name}_settings", {})
+        built = {key: getattr(given.body if key == "width" else given, key, None) for key in saved}
+        if built != saved:
+            differ = ", ".join(f"{key}={built[key]!r} (saved: {value!r})" for key, value in saved.items()
+                               if built[key] != value)
+            raise ValueError(f"{name} must be built with the settings of the saved one; it differs in {differ}. "
+                             f"Build it with {_settings_text(kind, saved) or 'the default settings'}, as for training.")
+    try:
+        G = generator if generator is not None else ConditionalGenerator(**data["generator_settings"])
+        D = discriminator if discriminator is not None else ConditionalDiscriminator(**data["discriminator_settings"])
+        G.load_state_dict(data["generator"])
+        D.load_state_dict(data["discriminator"])
+        D.eval()
+        return ConditionalResult(G=G, D=D, history=History.from_dict(data["history"], columns=HISTORY_COLUMNS),
+                                 snapshots=list(zip(data["snapshot_epochs"], data["snapshot_images"])),
+                                 fixed_noise=data["fixed_noise"], status=data["status"], message=data["message"],
+                                 epochs=data["epochs"], seconds=data["seconds"], seed=data["seed"],
+                                 columns=data["columns"])
+    except KeyError as exc:
+        problem = f"the entry {exc.args[0]!r} is missing"
+    except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
+        problem = str(exc).strip().splitlines()[0][:200]
+    raise ValueError(f"{str(path)!r} is a damaged gan-lesson result and cannot be loaded ({problem}). "
+                     "Save the run again, or use another copy of the file.")
 
 
 def _check_data(images, labels, classes):
@@ -368,19 +465,24 @@ def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, clas
 
     ``images`` ``(n, c, size, size)`` in [−1, 1] and ``labels`` ``(n,)`` (whole numbers from 0 to
     classes − 1); leave both out for the 8×8 digits. One epoch is one pass over the data in
-    shuffled batches of ``batch_size`` (the last, incomplete batch is dropped). Each step: D on
-    the real batch with its labels → 1 and on G's pictures for random labels (detached) → 0;
-    then G on the same pictures through the updated D → 1 (Adam, β₁ = 0.5, learning rates
-    ``lr_d``, ``lr_g``). ``seed`` fixes every random number (weights, batches, noise, labels).
-    After every epoch: G's pictures for a fixed noise batch (``columns`` per label, the same noise
-    in every row) and, with ``measure`` (8×8 digits only), the share drawn as asked.
-    ``progress`` prints a progress line and a closing line. ``generator_input`` is the function
-    G builds its input with (see ``ConditionalGenerator``); by default the package's own.
+    shuffled batches of ``batch_size`` (the last, incomplete batch is dropped). Each batch takes
+    notebook 05's two steps, ``steps.d_step`` then ``steps.g_step`` (the non-saturating loss on D's
+    logits; Adam, β₁ = 0.5, learning rates ``lr_d``, ``lr_g``): D on the real batch with its labels
+    → 1 and on G's pictures for random labels (detached) → 0; then G on the same noise and labels
+    through the updated D → 1. The labels travel with the pictures, as the (picture, label) pairs
+    D judges (``AskedFor``). G draws its pictures once in each step, so its batch-norm running
+    averages (what ``generate`` uses) take each batch twice; the weights follow the same steps as
+    one shared picture would give. ``seed`` fixes every random number (weights, batches, noise,
+    labels). After every epoch: a row of ``result.history`` (``HISTORY_COLUMNS``), G's pictures for
+    a fixed noise batch (``columns`` per label, the same noise in every row) and, with ``measure``
+    (8×8 digits only), the share drawn as asked. ``progress`` prints ``training.Progress``'s line
+    and a closing line. ``generator_input`` is the function G builds its input with (see
+    ``ConditionalGenerator``); by default the package's own.
 
     Interrupting (Ctrl-C, or the notebook's stop button) finishes the epoch under way and
     returns what was trained, with ``status`` "interrupted"; a second interrupt stops at once.
     A loss that becomes NaN or infinite stops the run with ``status`` "diverged" and a message
-    saying why; the result keeps the weights from before that step.
+    saying why; the result keeps the weights of its last record (the end of the last full epoch).
     """
     epochs = check_int("epochs", epochs, low=1)
     noise_dim = check_int("noise_dim", noise_dim, low=1)
@@ -419,32 +521,121 @@ def train_conditional(images=None, labels=None, *, epochs=20, noise_dim=16, clas
 
 
 class _Diverged(Exception):
-    """A loss became NaN or infinite: ``args[0]`` is ``(which player, value)``."""
+    """A loss became NaN or infinite: ``args`` are ``(which player, value)``."""
 
 
-_HISTORY_COLUMNS = ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "agreement")
+def _finite(value, which):
+    if not math.isfinite(value):
+        raise _Diverged(which, value)
+    return value
 
 
-def _append_record(history, snapshots, epoch, means, agreement, snapshot):
-    """One epoch's record: every history column and the snapshot, appended together."""
-    snapshots.append((epoch, snapshot))
-    for key, value in zip(_HISTORY_COLUMNS, [epoch, *means, agreement]):
-        if key != "agreement" or agreement is not None:
-            history[key].append(value)
+def _weights(*players):
+    return [copy.deepcopy(player.state_dict()) for player in players]
 
 
-def _trim_records(history, snapshots, measure):
-    """Cut every column (and the snapshots after the first) to the epochs recorded in full, in case an
-    exception struck in the middle of a record; returns that number of epochs."""
-    filled = [key for key in _HISTORY_COLUMNS if key != "agreement" or measure]
-    done = min([len(history[key]) for key in filled] + [len(snapshots) - 1])
-    for key in filled:
-        del history[key][done:]
-    del snapshots[done + 1:]
-    return done
+def _restore(saved, *players):
+    for state, player in zip(saved, players):
+        player.load_state_dict(state)
 
 
-def _divergence_message(which, value, epoch, lr_d, lr_g, images):
+@contextlib.contextmanager
+def _held_fixed(D):
+    """D's weights take no gradient inside the block (G's step leaves them as they are: nothing to compute)."""
+    D.requires_grad_(False)
+    try:
+        yield
+    finally:
+        D.requires_grad_(True)
+
+
+def _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, progress, rng, fixed_noise,
+           fixed_labels, columns, guard):
+    g_opt = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
+    d_opt = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
+    pick = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed + 1))[:len(fixed_labels)]
+    real_sample = discriminator_input(images[pick], labels[pick], G.classes)     # D's belief about real pairs
+    history = History(columns=HISTORY_COLUMNS)
+    snapshots = [(0, generate(G, fixed_labels, noise=fixed_noise))]
+    saved = _weights(G, D)                   # the last record's weights: what a diverged run returns
+    batches = len(images) // batch_size
+    bar = Progress(progress, epochs, "conditional GAN")
+    started = time.perf_counter()
+    status, message, under_way = "finished", f"Finished {epochs} epochs.", 0
+    try:
+        for epoch in range(1, epochs + 1):
+            guard.stop_here()                # a Ctrl-C asked to stop: here every step and record is complete
+            under_way = epoch
+            order = torch.randperm(len(images), generator=rng)
+            loss_d = loss_g = 0.0
+            for b in range(batches):
+                idx = order[b * batch_size:(b + 1) * batch_size]
+                real = discriminator_input(images[idx], labels[idx], G.classes)      # real digits, their own labels
+                asked = torch.randint(0, G.classes, (batch_size,), generator=rng)    # the digits G is asked for
+                z = torch.randn(batch_size, G.noise_dim, generator=rng)
+                G_asked = AskedFor(G, asked)                                          # z -> (picture, label asked)
+                loss_d += _finite(steps.d_step(G_asked, D.body, g_opt, d_opt, real, z, "non_saturating",
+                                               logits=True), "discriminator")
+                with _held_fixed(D):                                                  # G's step: D's weights stay
+                    loss_g += _finite(steps.g_step(G_asked, D.body, g_opt, d_opt, z, "non_saturating",
+                                                   logits=True), "generator")
+            snapshot = generate(G, fixed_labels, noise=fixed_noise)
+            history.append(**_record(G, D, epoch, loss_d / batches, loss_g / batches, real_sample, snapshot,
+                                     fixed_labels, measure, started))
+            snapshots.append((epoch, snapshot))
+            saved = _weights(G, D)
+            bar.update(epoch, agreement=history.agreement[-1] if measure else None)
+    except KeyboardInterrupt:                # from stop_here, or raised directly (a second Ctrl-C, code in the loop)
+        status = "interrupted"
+    except _Diverged as exc:
+        which, value = exc.args
+        status = "diverged"
+        _restore(saved, G, D)
+        message = _divergence_message(which, value, len(history) + 1, lr_d, lr_g, images, kept=len(history))
+    seconds = time.perf_counter() - started
+    history.trim()                           # a record cut short by the exception
+    del snapshots[len(history) + 1:]
+    done = len(history)
+    if status == "interrupted":
+        # the stop came between two epochs (at stop_here) when the epoch under way was recorded whole
+        status, message = _interrupted(done, epochs, between_epochs=done >= under_way)
+    D.eval()
+    result = ConditionalResult(G=G, D=D, history=history, snapshots=snapshots, fixed_noise=fixed_noise[:columns],
+                               status=status, message=message, epochs=done, seconds=seconds, seed=seed,
+                               columns=columns)
+    if status == "finished":
+        agree = f" · agreement {history.agreement[-1]:.3f} (share drawn as asked)" if measure and done else ""
+        bar.say(f"conditional GAN: {done} epochs in {seconds:.1f} s{agree}")
+    else:
+        bar.say(message)
+    return result
+
+
+@torch.no_grad()
+def _record(G, D, epoch, loss_d, loss_g, real_sample, snapshot, fixed_labels, measure, started):
+    """One epoch's history row: what the figures plot."""
+    return dict(epoch=epoch, loss_d=loss_d, loss_g=loss_g,
+                d_real=torch.sigmoid(D.body(real_sample)).mean().item(),             # real pictures, their labels
+                d_fake=torch.sigmoid(D(snapshot, fixed_labels)).mean().item(),       # G's, with the labels asked for
+                agreement=class_agreement(G, per_class=100, seed=10_000 + epoch).overall if measure else math.nan,
+                seconds=time.perf_counter() - started)
+
+
+def _interrupted(done, epochs, between_epochs):
+    """Status and message of a run a Ctrl-C stopped after ``done`` recorded epochs."""
+    if done == epochs:
+        return "finished", f"Finished {epochs} epochs."     # struck after the last epoch's record was complete
+    if between_epochs and done == 0:
+        return "interrupted", (f"Training interrupted before its first epoch (of {epochs}); the result holds the "
+                               f"untrained G and D.")
+    if between_epochs:
+        return "interrupted", (f"Training interrupted after epoch {done} of {epochs}; the result holds the weights "
+                               f"and the record of those {done} epochs.")
+    return "interrupted", (f"Training interrupted during epoch {done + 1} of {epochs}; the result holds what was "
+                           f"trained (the record stops at epoch {done}).")
+
+
+def _divergence_message(which, value, epoch, lr_d, lr_g, images, kept):
     head = f"Training stopped at epoch {epoch}: the {which} loss became {value} (not a finite number)."
     low, high = float(images.min()), float(images.max())
     if low < -1.5 or high > 1.5:
@@ -456,83 +647,8 @@ def _divergence_message(which, value, epoch, lr_d, lr_g, images):
         cause = (f"Likely cause: the learning rates are too high for this setup (lr_d={lr_d:g}, lr_g={lr_g:g}; "
                  f"2e-4 is the DCGAN choice) and the weights blew up; try {max(lr_d, lr_g) / 10:g} for "
                  f"{' and '.join(names)}.")
-    return f"{head} {cause} The result keeps the weights from before that step."
-
-
-def _train(G, D, images, labels, epochs, batch_size, lr_d, lr_g, measure, seed, progress, rng, fixed_noise,
-           fixed_labels, columns, guard):
-    started = time.perf_counter()
-    g_opt = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(0.5, 0.999))
-    d_opt = torch.optim.Adam(D.parameters(), lr=lr_d, betas=(0.5, 0.999))
-    bce = F.binary_cross_entropy_with_logits
-    history = {key: [] for key in _HISTORY_COLUMNS}
-    snapshots = [(0, generate(G, fixed_labels, noise=fixed_noise))]
-    batches = len(images) // batch_size
-    bar = _Progress(progress, epochs)
-    status, message, asked_to_stop = "finished", f"Finished {epochs} epochs.", False
-    try:
-        for epoch in range(1, epochs + 1):
-            if guard.requested:             # a Ctrl-C asked to stop: here every step and record is complete
-                status, asked_to_stop = "interrupted", True
-                break
-            order = torch.randperm(len(images), generator=rng)
-            sums = torch.zeros(4, dtype=torch.float64)
-            for b in range(batches):
-                idx = order[b * batch_size:(b + 1) * batch_size]
-                real, y_real = images[idx], labels[idx]
-                y_fake = torch.randint(0, G.classes, (batch_size,), generator=rng)    # the digits G is asked for
-                fake = G(torch.randn(batch_size, G.noise_dim, generator=rng), y_fake)
-                d_real, d_fake = D(real, y_real), D(fake.detach(), y_fake)           # D: (real, its label) -> 1
-                loss_d = bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake))
-                value_d = loss_d.item()
-                if not math.isfinite(value_d):
-                    raise _Diverged(("discriminator", value_d))
-                d_opt.zero_grad()
-                loss_d.backward()
-                d_opt.step()
-                d_out = D(fake, y_fake)                                              # G: (fake, asked) -> 1
-                loss_g = bce(d_out, torch.ones_like(d_out))
-                value_g = loss_g.item()
-                if not math.isfinite(value_g):
-                    raise _Diverged(("generator", value_g))
-                g_opt.zero_grad()
-                loss_g.backward()
-                g_opt.step()
-                sums += torch.tensor([value_d, value_g, torch.sigmoid(d_real).mean().item(),
-                                      torch.sigmoid(d_fake).mean().item()], dtype=torch.float64)
-            agreement = class_agreement(G, per_class=100, seed=10_000 + epoch).overall if measure else None
-            snapshot = generate(G, fixed_labels, noise=fixed_noise)
-            _append_record(history, snapshots, epoch, (sums / batches).tolist(), agreement, snapshot)
-            bar.update(epoch, agreement)
-    except KeyboardInterrupt:               # raised directly (a second Ctrl-C, or code called from the loop)
-        status = "interrupted"
-    except _Diverged as exc:
-        which, value = exc.args[0]
-        status = "diverged"
-        message = _divergence_message(which, value, len(history["epoch"]) + 1, lr_d, lr_g, images)
-    seconds = time.perf_counter() - started
-    done = _trim_records(history, snapshots, measure)
-    if status == "interrupted" and done == epochs:
-        status = "finished"                 # struck after the last epoch's record was complete
-    elif asked_to_stop and done == 0:
-        message = (f"Training interrupted before its first epoch (of {epochs}); the result holds the untrained "
-                   f"G and D.")
-    elif asked_to_stop:
-        message = (f"Training interrupted after epoch {done} of {epochs}; the result holds the weights and the "
-                   f"record of those {done} epochs.")
-    elif status == "interrupted":
-        message = (f"Training interrupted during epoch {done + 1} of {epochs}; the result holds what was trained "
-                   f"(the record stops at epoch {done}).")
-    D.eval()
-    result = ConditionalResult(G=G, D=D, history=history, snapshots=snapshots, fixed_noise=fixed_noise[:columns],
-                               status=status, message=message, epochs=done, seconds=seconds, seed=seed,
-                               columns=columns)
-    if status == "finished":
-        agree = f" · drawn as asked {100 * history['agreement'][-1]:.0f}%" if history["agreement"] else ""
-        bar.say(f"conditional GAN: {epochs} epochs in {seconds:.1f} s{agree}")
-    else:
-        bar.say(message)
-    return result
+    weights = f"from the end of epoch {kept}, its last record" if kept else "it started with"
+    return f"{head} {cause} The result keeps the weights {weights}."
 
 
 # --------------------------------------------------------------------------- pictures

@@ -1,10 +1,13 @@
 """The conditional GAN of notebook 10: the label as input, the pair, training, the measure, the picker."""
+import math
+
 import matplotlib.pyplot as plt
 import pytest
 import torch
 
+import gan_lesson as gl
 from gan_lesson import conditional as C
-from gan_lesson import data, images
+from gan_lesson import data, images, steps, training
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +131,89 @@ def test_same_seed_same_run():
     assert all(torch.equal(p, q) for p, q in zip(a.G.state_dict().values(), b.G.state_dict().values()))
     assert a.history["loss_d"] == b.history["loss_d"]
     assert not torch.equal(a.G.body.net[1].weight, c.G.body.net[1].weight)
-    assert a.history["agreement"] == [] and len(a.snapshots) == 3 and a.snapshots[0][1].shape == (100, 1, 8, 8)
+    assert a.history.columns == C.HISTORY_COLUMNS and a.history.epoch == [1, 2]
+    assert all(math.isnan(v) for v in a.history["agreement"])            # not measured
+    assert len(a.snapshots) == 3 and a.snapshots[0][1].shape == (100, 1, 8, 8)
+
+
+def test_the_steps_see_labelled_pairs_and_train_as_the_conditional_step_does():
+    """AskedFor(G, y) and D.body are G and D with one batch's labels built in; notebook 05's two steps on
+    them move the weights exactly as the conditional step written out in notebook 10 does."""
+    x, y = data.load_digits()
+    x, y, asked, z = x[:32], y[:32], torch.arange(32) % 10, torch.randn(32, 16)
+    G, D = C.ConditionalGenerator(seed=0), C.ConditionalDiscriminator(seed=1)
+    G.eval()                                # (one fixed output to compare; training mode normalises by batch)
+    pairs = C.AskedFor(G, asked)(z)
+    assert pairs.shape == (32, 11, 8, 8) and torch.equal(pairs, C.discriminator_input(G(z, asked), asked))
+    assert torch.equal(D.body(pairs), D(G(z, asked), asked))
+    assert "AskedFor(G, 32 labels)" in repr(C.AskedFor(G, asked))
+    G.train()
+
+    def pair(seed):
+        G, D = C.ConditionalGenerator(seed=seed), C.ConditionalDiscriminator(seed=seed + 1)
+        adam = dict(lr=2e-4, betas=(0.5, 0.999))
+        return G, D, torch.optim.Adam(G.parameters(), **adam), torch.optim.Adam(D.parameters(), **adam)
+
+    G1, D1, g1, d1 = pair(3)                # the library's way
+    steps.d_step(C.AskedFor(G1, asked), D1.body, g1, d1, C.discriminator_input(x, y), z, logits=True)
+    steps.g_step(C.AskedFor(G1, asked), D1.body, g1, d1, z, logits=True)
+    G2, D2, g2, d2 = pair(3)                # written out, as in notebook 10's one-step cell
+    bce = torch.nn.BCEWithLogitsLoss()
+    fake = G2(z, asked)
+    d_real, d_fake = D2(x, y), D2(fake.detach(), asked)
+    loss_d = bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake))
+    d2.zero_grad(); loss_d.backward(); d2.step()
+    d_out = D2(fake, asked)
+    loss_g = bce(d_out, torch.ones_like(d_out))
+    g2.zero_grad(); loss_g.backward(); g2.step()
+    assert all(torch.equal(p, q) for p, q in zip(G1.parameters(), G2.parameters()))
+    assert all(torch.equal(p, q) for p, q in zip(D1.parameters(), D2.parameters()))
+
+
+def test_save_and_load_give_the_same_result(tmp_path):
+    small = data.load_digits()
+    run = C.train_conditional(small[0][:128], small[1][:128], epochs=2, seed=3, progress=False)
+    path = run.save(tmp_path / "digits.pt")
+    back = gl.load(path)
+    assert isinstance(back, C.ConditionalResult) and isinstance(back.history, training.History)
+    labels = torch.arange(10).repeat(3)
+    assert torch.equal(C.generate(back.G, labels, seed=7), C.generate(run.G, labels, seed=7))
+    assert back.history == run.history and back.history.columns == C.HISTORY_COLUMNS
+    assert [e for e, _ in back.snapshots] == [0, 1, 2]
+    assert all(torch.equal(a, b) for (_, a), (_, b) in zip(back.snapshots, run.snapshots))
+    assert (back.status, back.message, back.epochs, back.seed, back.columns) == \
+        (run.status, run.message, run.epochs, run.seed, run.columns)
+    assert torch.equal(back.fixed_noise, run.fixed_noise) and repr(back) == repr(run)
+    D_in = C.discriminator_input(small[0][:8], small[1][:8])
+    assert torch.equal(back.D.body(D_in), run.D.body(D_in)) and not back.D.training
+    run.save(path)                                  # a saved result may be replaced
+    with pytest.raises(FileExistsError, match="not a saved gan-lesson result"):
+        (tmp_path / "notes.txt").write_text("mine")
+        run.save(tmp_path / "notes.txt")
+
+
+def test_a_run_with_your_own_generator_input_needs_it_again_to_load(tmp_path):
+    import torch.nn.functional as F
+
+    def my_input(z, labels, classes=10):
+        return torch.cat([z, F.one_hot(labels, num_classes=classes).float()], dim=1)
+
+    small = data.load_digits()
+    run = C.train_conditional(small[0][:64], small[1][:64], epochs=1, seed=0, progress=False, measure=False,
+                              noise_dim=8, generator_input=my_input)
+    path = run.save(tmp_path / "mine.pt")
+    with pytest.raises(ValueError, match=r"trained with your own generator_input \(my_input\): the file holds G's "
+                                         r"weights but not that function's code.*load\(path, generator=conditional"
+                                         r"\.ConditionalGenerator\(noise_dim=8, generator_input=my_input\)\)"):
+        gl.load(path)
+    back = gl.load(path, generator=C.ConditionalGenerator(noise_dim=8, generator_input=my_input))
+    assert back.G.generator_input is my_input
+    assert torch.equal(C.generate(back.G, [1, 7], seed=0), C.generate(run.G, [1, 7], seed=0))
+    with pytest.raises(TypeError, match="generator must be a ConditionalGenerator.*got"):
+        gl.load(path, generator=my_input)
+    with pytest.raises(ValueError, match=r"generator must be built with the settings of the saved one; it differs "
+                                         r"in noise_dim=16 \(saved: 8\)"):
+        gl.load(path, generator=C.ConditionalGenerator(noise_dim=16, generator_input=my_input))
 
 
 def test_training_leaves_the_global_random_state_and_threads_alone():
@@ -185,7 +270,7 @@ def test_progress_line_and_closing_line(capsys):
     small = data.load_digits()
     C.train_conditional(small[0][:64], small[1][:64], epochs=2, seed=0)
     out = capsys.readouterr().out
-    assert "conditional GAN: 2 epochs in" in out
+    assert "conditional GAN: 2 epochs in" in out and "agreement 0." in out and "(share drawn as asked)" in out
     C.train_conditional(small[0][:64], small[1][:64], epochs=1, seed=0, progress=False)
     assert capsys.readouterr().out == ""
 
