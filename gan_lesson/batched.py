@@ -2,8 +2,11 @@
 
 Tiny networks spend their time on per-operation overhead, not arithmetic, so training 64 GANs
 one after another costs 64 times the overhead. Here the weights of all ``M`` GANs are stacked
-into tensors of shape ``(M, inputs, outputs)`` and every layer is one batched matrix product
-(``torch.baddbmm``): each step costs little more than one GAN's step.
+into tensors of shape ``(M, inputs + 1, outputs)`` (the bias is one more row) and every layer is
+one batched matrix product (``torch.bmm``): a step of 64 GANs costs a few times one GAN's step.
+The steps run forward and backward by hand into buffers kept from step to step (``_Pass``, which
+the tests hold equal to autograd), and one flat tensor holds every weight, so an optimiser step
+is a handful of operations. ``benchmarks/many_benchmark.py`` measures it against ``fit``.
 
 It is ``gan_lesson.fit``'s loop in a stacked shape, not another recipe:
 
@@ -53,7 +56,7 @@ __all__ = ["fit_many", "stability_map", "estimate_bytes", "ManyResult", "Stabili
 
 aten = torch.ops.aten
 
-#: The activations of ``models.ACTIVATIONS`` (with the constants of the modules ``MLPGenerator``
+#: The activations of ``models.ACTIVATIONS`` (with the same constants as the modules in ``MLPGenerator``
 #: and ``MLPDiscriminator`` use), each as: the function; the same written into ``out``; its
 #: backward pass written into ``out`` from the gradient ``g``, the input ``z`` and the output ``h``;
 #: whether that backward pass reads the output only (then the forward pass may overwrite its input).
@@ -216,6 +219,7 @@ class _StackedAdam:
     def __init__(self, flat, lr, betas, eps=1e-8):
         self.flat, self.lr, (self.b1, self.b2), self.eps = flat, lr, betas, eps
         self.m, self.v = torch.zeros_like(flat), torch.zeros_like(flat)
+        self.denom, self.step_size = torch.empty_like(flat), torch.empty_like(flat)
         self.t = 0
 
     @torch.no_grad()
@@ -224,8 +228,8 @@ class _StackedAdam:
         c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
         self.m.lerp_(grad, 1 - self.b1)
         self.v.mul_(self.b2).addcmul_(grad, grad, value=1 - self.b2)
-        denom = self.v.sqrt().div_(math.sqrt(c2)).add_(self.eps)         # as torch.optim.Adam computes it
-        self.flat.addcdiv_(self.m * self.lr, denom, value=-scale / c1)
+        torch.sqrt(self.v, out=self.denom).div_(math.sqrt(c2)).add_(self.eps)      # as torch.optim.Adam computes it
+        self.flat.addcdiv_(torch.mul(self.m, self.lr, out=self.step_size), self.denom, value=-scale / c1)
 
 
 class _StackedSGD:
@@ -453,8 +457,8 @@ def estimate_bytes(m, recipe, dim=1):
     """About how many bytes ``fit_many`` needs to train ``m`` GANs of ``recipe`` on ``dim``-D data.
 
     Counts the buffers of the three passes (G on a noise batch, D on the real and fake batches,
-    D on a fake batch), each GAN's weights six times more (gradient-free copies: Adam's two
-    moments, the learning rates, the average, a gradient), the snapshot's activations, the
+    D on a fake batch; each with its gradient), each GAN's weights seven times (the weights,
+    Adam's two moments and two work tensors, the learning rates, the average), the snapshot, the
     distance's blocks and the real samples. Measured peaks stay below it (tests/test_batched.py).
     """
     rec = recipe_named(recipe)

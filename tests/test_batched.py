@@ -281,3 +281,7 @@ def test_samples_are_generated_a_few_gans_at_a_time_as_all_at_once(m):
     chunked = _generate(_Pass(G, 50, models=min(m, 8)), G.blocks, noise, torch.empty(m, 50, 2))
     with torch.no_grad():
         torch.testing.assert_close(chunked, G(noise), rtol=1e-6, atol=1e-6)
+
+
+def test_every_activation_of_the_models_is_stacked():
+    assert set(_ACTIVATIONS) == set(gl.models.ACTIVATIONS)
