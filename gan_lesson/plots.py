@@ -170,10 +170,29 @@ def _training_curves(history, axes, epochs):
 
 
 def scatter_2d(real=None, fake=None, ax=None, *, title="Real and generated points", size=6, lim=None):
-    """Scatter of 2-D real (blue) and generated (orange) points, equal axes."""
+    """Scatter of 2-D real (blue) and generated (orange) points ``(n, 2)``, equal axes.
+
+    ``lim``: ``((x_low, x_high), (y_low, y_high))`` in data units, kept exactly (the axes box
+    takes the shape that equal axes need); None fits the limits to the points.
+    """
+    if lim is not None:
+        lim = _limits(lim)
     ax = _axes(ax, (5.5, 5))
     _scatter_2d(ax, real, fake, title=title, size=size, lim=lim)
     return ax
+
+
+def _limits(lim):
+    """``lim`` as ((x_low, x_high), (y_low, y_high)) floats, or a ValueError naming what is wrong."""
+    accepted = "((x_low, x_high), (y_low, y_high)) with each low below its high, or None"
+    try:
+        (x0, x1), (y0, y1) = lim
+        x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
+    except (TypeError, ValueError):
+        raise ValueError(f"lim must be {accepted}; got {lim!r}.") from None
+    if not all(np.isfinite((x0, x1, y0, y1))) or x0 >= x1 or y0 >= y1:
+        raise ValueError(f"lim must be {accepted}; got {lim!r}.")
+    return (x0, x1), (y0, y1)
 
 
 def _scatter_2d(ax, real, fake, *, title, size, lim):
@@ -186,10 +205,12 @@ def _scatter_2d(ax, real, fake, *, title, size, lim):
         f = _np(fake)
         drawn["generated"] = ax.scatter(f[:, 0], f[:, 1], s=size, color=FAKE, alpha=0.45, label="generated")
     ax.set(title=title, xlabel="x₁", ylabel="x₂")
-    ax.set_aspect("equal", adjustable="datalim")
-    if lim:
+    if lim:       # fixed limits: the box adapts (adjusting the data limits would move the x limits)
+        ax.set_aspect("equal", adjustable="box")
         ax.set_xlim(*lim[0])
         ax.set_ylim(*lim[1])
+    else:
+        ax.set_aspect("equal", adjustable="datalim")
     ax.legend(loc="upper left", markerscale=3)
     return drawn
 

@@ -202,3 +202,26 @@ def test_dashboard_figure_gives_its_panels_and_lines_by_name():
     flat = plots.dashboard_figure(dashboard_history(), ring(300), ring, ring(300), standalone=True)
     assert flat.lines["generated"] in flat["samples"].collections and flat.lines["real"] in flat["samples"].collections
     assert isinstance(flat.lines["generated"], matplotlib.collections.PathCollection)
+
+
+# --------------------------------------------------------------------------- scatter_2d
+
+def test_scatter_2d_keeps_the_limits_it_is_given_with_equal_axes(caplog):
+    """Notebook 03 draws the 2-D pair beside a colour bar with fixed limits: they must hold, silently."""
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    fig.colorbar(ax.contourf([[0.0, 1.0], [1.0, 0.0]]), ax=ax)
+    with caplog.at_level("WARNING", logger="matplotlib"):
+        drawn = plots.scatter_2d(samplers.Gaussian2D(seed=0)(300), samplers.Gaussian2D(seed=1)(300) - 1, ax,
+                                 lim=((-5, 7), (-5, 9)))
+        fig.canvas.draw()
+    assert drawn is ax and ax.get_aspect() == 1.0
+    assert ax.get_xlim() == (-5.0, 7.0) and ax.get_ylim() == (-5.0, 9.0)
+    assert not [r for r in caplog.records if "Ignoring fixed" in r.getMessage()]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["real", "generated"]
+
+
+@pytest.mark.parametrize("lim", [(1, 2), ((1, 0), (0, 1)), ((0, 1), (0, float("nan"))), "box"])
+def test_scatter_2d_bad_limits(lim):
+    with pytest.raises(ValueError, match=r"lim must be \(\(x_low, x_high\), \(y_low, y_high\)\) with each low "
+                                         r"below its high, or None; got"):
+        plots.scatter_2d(samplers.Gaussian2D(seed=0)(10), lim=lim)

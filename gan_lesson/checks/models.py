@@ -2,8 +2,12 @@
 
 ``check_make_generator``: ``make_generator(noise_dim)`` returns a generator of points in the box
 [-1, 1]²: noise ``(n, noise_dim)`` → points ``(n, 2)``, every coordinate between -1 and 1
-whatever the weights (a tanh-like output, not a clamp). The function (or a class) is called
-for two noise widths. ``check_make_discriminator``: ``make_discriminator()`` (or a model class,
+whatever the weights (a tanh-like output, not a clamp). The rules it enforces, all stated in
+notebook 03's task: the first layer takes ``noise_dim`` inputs; at least one hidden layer; the
+output reaches both sides of the box and within 0.01 of ±1 (a sigmoid, or 0.9·tanh, is refused);
+moderate outputs of the last layer (±2) stay strictly inside (a clamp is refused). In float32 a
+tanh does reach exactly ±1 once its input passes about 9, so only moderate outputs are tested.
+The function (or a class) is called for two noise widths. ``check_make_discriminator``: ``make_discriminator()`` (or a model class,
 or a model) returns D for 2-D samples: ``(n, 2)`` → P(real) ``(n, 1)``. Both probe deep copies
 of the models in ``eval`` mode, so the student's own models are never changed.
 
@@ -243,7 +247,8 @@ def check_make_generator(make_generator):
     hint = ("Shape rule 1: the output activation must suit the data. torch.tanh (or nn.Tanh()) after the last "
             "nn.Linear maps every number into (-1, 1), whatever the weights.")
     ends = [_forced(probe, c) for c in (-100.0, -2.0, 2.0, 100.0)]
-    if all(e is not None for e in ends):
+    probed = all(e is not None for e in ends)
+    if probed:
         lo, lo2, hi2, hi = (float(e.min()) if i < 2 else float(e.max()) for i, e in enumerate(ends))
         if lo < -1 - 1e-6 or hi > 1 + 1e-6:
             if lo >= 0:
@@ -285,9 +290,10 @@ def check_make_generator(make_generator):
            "it has a single linear layer: a squashed linear map of the noise, which can only stretch the noise "
            "cloud, never bend it.",
            "Put at least one hidden layer, with an activation such as ReLU, before the output layer.")
+    edges = ("however large the last layer's output and comes close to ±1 on both sides; no clamp at ±1 for "
+             "moderate outputs" if probed else "even for very large noise")
     return (f"noise ({BATCH}, {G_NOISE[0]}) and ({BATCH}, {G_NOISE[1]}) → points ({BATCH}, {G_OUT}); every "
-            f"coordinate stays in [-1, 1] however large the last layer's output, and never sticks to an edge; "
-            f"{built[G_NOISE[0]][2]} parameters for noise_dim={G_NOISE[0]}.")
+            f"coordinate stays in [-1, 1] {edges}; {built[G_NOISE[0]][2]} parameters for noise_dim={G_NOISE[0]}.")
 
 
 # ---------------------------------------------------------------- the discriminator exercise
