@@ -186,7 +186,15 @@ def grad_of(reduce=torch.sum, through_sigmoid=True, sign=1.0):
 def test_notebook_logit_gradient_solution_passes(solutions, capsys):
     ok, out = run(check_logit_gradient, solutions["logit_gradient"], capsys)
     assert ok and out.startswith("✓ logit_gradient:") and "-0.0009" in out and "-0.9991" in out, out
+    assert "the loss d²" in out and "a third loss" not in out, out
     assert "not attempted yet" in run(check_logit_gradient, stub, capsys)[1]
+
+
+def test_logit_gradient_line_quotes_the_students_values(capsys):
+    """Within the tolerance, a slightly different answer passes, and the line prints that answer, not the formula."""
+    nearly = grad_of()
+    ok, out = run(check_logit_gradient, lambda loss, logits: nearly(loss, logits) * 1.0005, capsys)
+    assert ok and "yours gives -0.0009 for the minimax loss and -0.9996 for the non-saturating one" in out, out
 
 
 def test_logit_gradient_by_backward_passes(capsys):

@@ -259,6 +259,7 @@ def check_logit_gradient(logit_gradient):
     a64 = GRADIENT_LOGITS.double()
     d = torch.sigmoid(a64)
     slope = d * (1 - d)
+    yours = {}                      # the student's derivatives, quoted in the final line
     for name, loss, derivative in _gradient_cases():
         logits = GRADIENT_LOGITS.clone()
         got = _as_values(call(logit_gradient, loss, logits, what="logit_gradient"), n,
@@ -268,6 +269,7 @@ def check_logit_gradient(logit_gradient):
                "Work on a copy: a = logits.detach().clone().requires_grad_(True).")
         want = derivative(d) * slope
         if torch.allclose(got, want, rtol=1e-3, atol=1e-5):
+            yours[name] = got
             continue
         show = ", ".join(f"{v:.3g}" for v in got[:3].tolist())
         right = ", ".join(f"{v:.3g}" for v in want[:3].tolist())
@@ -303,6 +305,8 @@ def check_logit_gradient(logit_gradient):
     expect(torch.allclose(out, -p, rtol=1e-3, atol=1e-5),
            "on 33 logits from -5 to 5 the minimax loss's derivative is not -sigmoid(a).",
            "Nothing in the function should depend on the number of logits.")
-    return ("the derivative of loss(sigmoid(a)) with respect to each logit, for the non-saturating, the minimax "
-            "and a third loss, without touching the logits; at a = -7 (D sure the fake is fake) the minimax "
-            f"loss sends back {-float(d[0]):.4f}, the non-saturating one {float(d[0] - 1):.4f}.")
+    non_saturating, minimax = (float(got[0]) for got in list(yours.values())[:2])    # at the first logit, -7
+    return ("the derivative of loss(sigmoid(a)) with respect to each logit, for the non-saturating loss −log d, "
+            "the minimax loss log(1 − d) and the loss d², as plain numbers, the same on a second call, without "
+            f"touching the logits; at a = {GRADIENT_LOGITS[0]:g} (D sure the fake is fake) yours gives "
+            f"{minimax:.4f} for the minimax loss and {non_saturating:.4f} for the non-saturating one.")
