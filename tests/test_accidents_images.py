@@ -19,6 +19,7 @@ import torch
 
 from gan_lesson import conditional as C
 from gan_lesson import data, images
+from gan_lesson.training import History
 from sigint_harness import run_interrupted
 
 # --------------------------------------------------------------------------- snippets for the processes
@@ -50,7 +51,7 @@ C.train_conditional(x[:64], y[:64], epochs=1, seed=0, progress=False)
 
 CONDITIONAL_FOLLOW_UP = """
 out["status"], out["message"], out["epochs"] = r.status, r.message, r.epochs
-out["lengths"] = {k: len(v) for k, v in r.history.items()}
+out["lengths"] = {k: len(v) for k, v in r.history.as_dict().items()}
 out["snapshots"] = len(r.snapshots)
 out["finite"] = bool(torch.isfinite(C.generate(r.G, list(range(10)) * 3)).all())
 xs, ys = data.load_digits()              # scikit-learn still imports and loads
@@ -168,28 +169,27 @@ def small():
 
 
 def _consistent(result):
-    filled = [k for k, v in result.history.items() if k != "agreement" or v]
-    assert {len(result.history[k]) for k in filled} == {result.epochs}
+    assert {len(column) for column in result.history.as_dict().values()} == {result.epochs}
     assert len(result.snapshots) == result.epochs + 1
     assert torch.isfinite(C.generate(result.G, list(range(10)))).all()
 
 
 def test_a_keyboard_interrupt_inside_a_record_leaves_equal_columns(monkeypatch, small):
-    real_append = C._append_record
+    real_append = History.append
 
-    def append_then_break(history, snapshots, epoch, means, agreement, snapshot):
-        if epoch == 2:                       # half a record: two columns, then the interrupt
-            history["epoch"].append(epoch)
-            history["loss_d"].append(means[0])
+    def append_then_break(history, **row):
+        if row["epoch"] == 2:                # half a record: two columns, then the interrupt
+            history["epoch"].append(row["epoch"])
+            history["loss_d"].append(row["loss_d"])
             raise KeyboardInterrupt
-        real_append(history, snapshots, epoch, means, agreement, snapshot)
+        real_append(history, **row)
 
-    monkeypatch.setattr(C, "_append_record", append_then_break)
+    monkeypatch.setattr(History, "append", append_then_break)
     result = C.train_conditional(*small, epochs=4, seed=0, progress=False, measure=False)
     assert result.status == "interrupted" and result.epochs == 1
     assert "interrupted during epoch 2 of 4" in result.message
     _consistent(result)
-    assert result.history["agreement"] == []
+    assert all(math.isnan(v) for v in result.history["agreement"])      # not measured
 
 
 def test_a_keyboard_interrupt_from_the_measure_returns_what_was_trained(monkeypatch, small):
@@ -281,13 +281,13 @@ def test_a_nan_loss_stops_with_a_diagnosis(small, rates, loss, advice, capsys):
     assert result.message.startswith(f"Training stopped at epoch 1: the {loss} loss became nan")
     assert "learning rates are too high" in result.message and advice in result.message
     assert result.message in capsys.readouterr().out
-    assert {len(v) for v in result.history.values()} == {0} and len(result.snapshots) == 1
+    assert len(result.history) == 0 and len(result.snapshots) == 1
     assert "diverged" in repr(result)
 
 
 def test_a_nan_loss_from_far_off_pixels_names_them(monkeypatch, small):
     x, y = small
-    monkeypatch.setattr(C.F, "binary_cross_entropy_with_logits", lambda *a, **k: torch.tensor(math.nan))
+    monkeypatch.setattr(C.F, "binary_cross_entropy_with_logits", lambda x, *a, **k: x.sum() * math.nan)
     result = C.train_conditional(x * 5, y, epochs=2, seed=0, progress=False, measure=False)
     assert result.status == "diverged"
     assert "the discriminator loss became nan" in result.message and "outside [−1, 1]" in result.message
