@@ -7,7 +7,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan_lesson.checks import check_series_losses, check_series_models, check_series_scaler, check_series_steps
-from gan_lesson.checks.sequences import JOINT_TARGET, RESULT_N, VALIDITY_TARGET, check_series_result
+from gan_lesson.checks.sequences import (JOINT_TARGET, OPEN_TOL, OPEN_VALIDITY_TARGET, RESULT_N, VALIDITY_TARGET,
+                                         check_series_result)
+from gan_lesson.sequences import validity
 from notebook_cells import solution_namespace
 
 NOTEBOOK = "08_challenge_sequences.ipynb"
@@ -404,13 +406,60 @@ def perfect(z):
 
 def test_the_targets_are_those_the_notebook_states():
     assert (VALIDITY_TARGET, JOINT_TARGET, RESULT_N) == (0.98, 0.90, 20_000)
+    assert (OPEN_TOL, OPEN_VALIDITY_TARGET) == (0.05, 0.99)
 
 
 def test_a_perfect_generator_passes_with_its_figures(capsys):
     ok, out = run(check_series_result, perfect, uniform3, as_is, capsys=capsys)
     assert ok, out
     assert out.startswith("✓ the open challenge")
-    assert "on 20 000 series from your generator, validity 100.0 % (target 98 %) and joint coverage 0.9" in out
+    assert ("on 20 000 series from your generator, validity (steps 1 ± 0.1) 100.0 % (target 98 %) and joint "
+            "coverage 0.9") in out
+
+
+def slightly_off(z):
+    """Real series whose entries carry errors of standard deviation 0.02: steps off by about 0.028."""
+    return perfect(z) + 0.02 * torch.randn(len(z), 5, generator=torch.Generator().manual_seed(3))
+
+
+def test_the_open_target_asks_for_more_precision_and_says_so(capsys):
+    ok, out = run(check_series_result, slightly_off, uniform3, as_is, capsys=capsys)
+    assert ok and "validity (steps 1 ± 0.1) 99.9 % (target 98 %)" in out, out
+    ok = check_series_result(slightly_off, uniform3, as_is, tol=OPEN_TOL, validity_target=OPEN_VALIDITY_TARGET)
+    out = capsys.readouterr().out
+    assert not ok and "validity (steps 1 ± 0.05) 86.4 %" in out and "(target 99 %)" in out, out
+    assert "within the tolerance of 0.05: a matter of precision" in out
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"tol": 0}, "tol must be a finite number > 0; got 0"),
+    ({"tol": "0.05"}, "tol must be a number; got '0.05'"),
+    ({"validity_target": 99}, "validity_target must be a finite number >= 0 and <= 1; got 99"),
+])
+def test_bad_tolerances_and_targets_are_named(kwargs, words):
+    with pytest.raises((TypeError, ValueError), match=words.replace("(", r"\(")):
+        check_series_result(perfect, uniform3, as_is, **kwargs)
+
+
+class DroppedOut(nn.Module):
+    """Right in eval mode; in train mode its dropout knocks x₄ off by ±1 in every series."""
+
+    def __init__(self):
+        super().__init__()
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, z):
+        x = perfect(z)
+        return torch.cat([x[:, :4], x[:, 4:] + self.drop(torch.ones(len(z), 1)) - 1], dim=1)
+
+
+def test_the_generator_is_judged_in_eval_mode_and_left_in_its_own(capsys):
+    G = DroppedOut()                                         # a fresh module is in train mode
+    ok, out = run(check_series_result, G, uniform3, as_is, capsys=capsys)
+    assert ok and "validity (steps 1 ± 0.1) 100.0 %" in out, out
+    assert G.training                                        # the copy was put in eval mode, not G
+    with torch.no_grad():
+        assert validity(G(uniform3(1000))) == 0.0            # in train mode every series breaks the rule
 
 
 def test_the_result_check_leaves_rng_and_generator_alone(capsys):
@@ -431,7 +480,7 @@ def test_a_collapsed_generator_fails_on_joint_coverage_as_mode_collapse(capsys):
 
     out = fails_with(check_series_result, (collapsed, uniform3, as_is), "joint coverage 0.008 (target 0.90): joint "
                      "coverage falls short; a fills only 0.10 of its range", capsys)
-    assert "validity 100.0 %" in out
+    assert "validity (steps 1 ± 0.1) 100.0 %" in out
     assert "G writes nearly the same series whatever the noise, a mode collapse." in out
     assert "Hint: Mode collapse" in out
 

@@ -7,14 +7,15 @@
 
 and one for the trained result, however it was built (the open challenge):
 
-    check_series_result(G, noise, unscale)             validity and joint coverage above the targets
+    check_series_result(G, noise, unscale, tol=0.1, validity_target=0.98)   validity and joint coverage
+                                                       above the targets (the open challenge: tol=0.05, 0.99)
 
 The step checkers work on data and networks of their own, built with fixed seeds inside
 ``torch.random.fork_rng`` (the notebook's random state is left alone), and give the student's
 functions copies, so nothing the student holds is changed. Each compares what the student's code
 did with the right result and with the usual wrong ones, and names the first mistake it finds.
-The result checker draws series from the student's generator (a copy of it) with noise made
-under a fixed seed, and says which measure fell short and what that usually means.
+The result checker draws series from the student's generator (a copy of it, in eval mode) with
+noise made under a fixed seed, and says which measure fell short and what that usually means.
 """
 import copy
 
@@ -23,7 +24,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import samplers
-from ..sequences import JOINT_BINS, VARIABLES, coverage, joint_coverage, steps, validity
+from ..sequences import JOINT_BINS, TOL, VARIABLES, coverage, joint_coverage, steps, validity
+from ..validation import check_number
 from .core import Fail, NotAttempted, call, checker, expect
 from .models import _crash, _output_range, _shape
 
@@ -767,6 +769,10 @@ RESULT_SEED = 2024        # the seed the noise is drawn under
 # seeds 0-7, which the notebook quotes: 99.9-100 % and 0.932-0.951.
 VALIDITY_TARGET = 0.98
 JOINT_TARGET = 0.90
+# The open challenge asks for more precision than the guided recipe gives: steps 1 ± 0.05 on at least
+# 99 % of the series (the guided recipe's seed 0 reaches 97.5 %), with the same joint coverage.
+OPEN_TOL = 0.05
+OPEN_VALIDITY_TARGET = 0.99
 
 
 def _pct(share):
@@ -784,6 +790,17 @@ def _draw(G, noise, unscale):
         G = copy.deepcopy(G)                    # batch statistics and the like stay the student's own
     except Exception:  # noqa: BLE001 — a generator that cannot be copied is used as it is
         pass
+    training = G.training if isinstance(G, nn.Module) else None
+    if training is not None:
+        G.eval()                                # judged as it is used: dropout off, batch norm's running statistics
+    try:
+        return _draw_series(G, noise, unscale)
+    finally:
+        if training is not None:
+            G.train(training)                   # only matters when G could not be copied
+
+
+def _draw_series(G, noise, unscale):
     with _quiet_rng(), torch.no_grad():
         torch.manual_seed(RESULT_SEED)
         z = call(noise, RESULT_N, what=f"noise({RESULT_N})")
@@ -807,7 +824,7 @@ def _draw(G, noise, unscale):
     return z, out, x
 
 
-def _validity_problem(x, valid, out):
+def _validity_problem(x, valid, out, tol):
     """What low validity most likely means, from the steps the series take: (problem, hint)."""
     s = steps(x.numpy())
     finite = s[~(s != s).any(axis=1)]
@@ -832,7 +849,7 @@ def _validity_problem(x, valid, out):
                 "nn.Linear (no tanh or sigmoid squeezing the scaled values), and that training learned the rule at "
                 "all: watch validity during training, and run your training steps through their checkers.")
     return (f"the series count up by roughly one ({_pct(rough)} of them within 0.5), but only {100 * valid:.1f} % "
-            "within the tolerance of 0.1: a matter of precision.",
+            f"within the tolerance of {tol:g}: a matter of precision.",
             "Let the learning rate shrink towards the end of training, train for more rounds, or give D more room "
             "(more units, two D steps a round) to notice errors of a few hundredths.")
 
@@ -880,27 +897,32 @@ def _coverage_problem(x, z, low, high):
 
 
 @checker("the open challenge, your trained generator")
-def check_series_result(G, noise, unscale, low=0.0, high=10.0):
+def check_series_result(G, noise, unscale, tol=TOL, validity_target=VALIDITY_TARGET, low=0.0, high=10.0):
     """Judge a trained generator however it was built: validity and joint coverage of its series.
 
     ``G``: the generator (an nn.Module or any function), noise batch -> batch of outputs;
     ``noise(n)``: a noise batch of n rows for G; ``unscale(y)``: G's outputs -> series ``(n, 5)`` in
     the data's units. ``RESULT_N`` series are drawn with noise made under ``RESULT_SEED`` (the
-    caller's random state is left alone, and G is copied first). Passes when validity (steps
-    1 ± 0.1) is at least ``VALIDITY_TARGET`` and the joint coverage of (a, b, c) on
-    ``[low, high)³`` at least ``JOINT_TARGET``; otherwise says which fell short and the usual cause.
+    caller's random state is left alone; G is copied first and the copy put in eval mode, so
+    dropout is off and batch norm uses its running statistics). Passes when validity (steps
+    1 ± ``tol``, in the data's units) is at least ``validity_target`` (a share, 0 to 1) and the joint
+    coverage of (a, b, c) on ``[low, high)³`` at least ``JOINT_TARGET``; otherwise says which fell short
+    and the usual cause. The guided recipe is judged with the defaults (tol 0.1, 98 %), the open
+    challenge with ``tol=OPEN_TOL, validity_target=OPEN_VALIDITY_TARGET`` (0.05, 99 %).
     """
+    tol = check_number("tol", tol, low=0, low_open=True)
+    validity_target = check_number("validity_target", validity_target, low=0, high=1)
     z, out, x = _draw(G, noise, unscale)
-    valid, joint = validity(x.numpy()), joint_coverage(x.numpy(), low, high)
-    figures = (f"on {_count(RESULT_N)} series from your generator, validity {100 * valid:.1f} % (target "
-               f"{100 * VALIDITY_TARGET:.0f} %) and joint coverage {joint:.3f} (target {JOINT_TARGET:.2f})")
-    short_v, short_j = valid < VALIDITY_TARGET, joint < JOINT_TARGET
+    valid, joint = validity(x.numpy(), tol), joint_coverage(x.numpy(), low, high)
+    figures = (f"on {_count(RESULT_N)} series from your generator, validity (steps 1 ± {tol:g}) {100 * valid:.1f} % "
+               f"(target {100 * validity_target:g} %) and joint coverage {joint:.3f} (target {JOINT_TARGET:.2f})")
+    short_v, short_j = valid < validity_target, joint < JOINT_TARGET
     if short_v and short_j:
-        pv, hv = _validity_problem(x, valid, out)
+        pv, hv = _validity_problem(x, valid, out, tol)
         pj, hj = _coverage_problem(x, z, low, high)
         raise Fail(f"{figures}: both fall short. Validity: {pv} Joint coverage: {pj}", f"{hv} {hj}")
     if short_v:
-        problem, hint = _validity_problem(x, valid, out)
+        problem, hint = _validity_problem(x, valid, out, tol)
         raise Fail(f"{figures}: validity falls short; {problem}", hint)
     if short_j:
         problem, hint = _coverage_problem(x, z, low, high)
