@@ -11,7 +11,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gan_lesson.checks.sequences import JOINT_TARGET, VALIDITY_TARGET, check_series_result
+from gan_lesson.checks.sequences import (JOINT_TARGET, OPEN_TOL, OPEN_VALIDITY_TARGET, VALIDITY_TARGET,
+                                         check_series_result)
 from gan_lesson.sequences import coverage, joint_coverage, validity
 from notebook_cells import cells, solution_namespace
 
@@ -62,10 +63,10 @@ def test_the_recipe_cells_train_the_functions_of_the_exercises():
 def test_the_recipe_writes_valid_and_varied_series(reference):
     ns, G, history, final = reference
     assert final.shape == (5000, 5)
-    assert validity(final) >= 0.9
+    assert validity(final) >= VALIDITY_TARGET
     assert coverage(final) >= 0.9
-    assert joint_coverage(final) >= 0.9
-    assert history["round"][-1] == ns["rounds"] and history["validity"][-1] >= 0.9
+    assert joint_coverage(final) >= JOINT_TARGET
+    assert history["round"][-1] == ns["rounds"] and history["validity"][-1] >= VALIDITY_TARGET
     assert len(history["joint"]) == len(history["round"])
 
 
@@ -80,6 +81,17 @@ def test_the_reference_result_passes_the_open_challenge(reference, capsys):
         x = ns["generate"](G, ns["noise"](20_000))
     assert validity(x) >= VALIDITY_TARGET + 0.01              # the targets sit below what the recipe reaches
     assert joint_coverage(x) >= JOINT_TARGET + 0.02
+
+
+@pytest.mark.slow
+def test_the_reference_result_falls_short_of_the_open_target_on_precision(reference, capsys):
+    """The open challenge asks for more than the guided recipe gives: steps within 0.05 on 99 % of the series."""
+    ns, G, _, _ = reference
+    ok = check_series_result(G, ns["noise"], ns["unscale"], tol=OPEN_TOL, validity_target=OPEN_VALIDITY_TARGET)
+    out = capsys.readouterr().out
+    assert not ok, out
+    assert "validity (steps 1 ± 0.05) 97.5 % (target 99 %)" in out, out
+    assert "validity falls short" in out and "a matter of precision" in out, out
 
 
 @pytest.mark.slow
