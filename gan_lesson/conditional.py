@@ -41,7 +41,7 @@ from torch import nn
 from . import plots, steps
 from .images import ImageDiscriminator, ImageGenerator, digit_classifier, digit_probabilities, image_grid
 from .interrupts import interrupt_guard
-from .training import History, Progress, torch_threads, write_result
+from .training import History, Progress, damaged, torch_threads, write_result
 from .validation import check_bool, check_int, check_number, short_repr
 
 __all__ = ["CLASSES", "one_hot", "generator_input", "discriminator_input", "ConditionalGenerator",
@@ -427,12 +427,8 @@ def from_saved(data, path, generator=None, discriminator=None):
                                  fixed_noise=data["fixed_noise"], status=data["status"], message=data["message"],
                                  epochs=data["epochs"], seconds=data["seconds"], seed=data["seed"],
                                  columns=data["columns"])
-    except KeyError as exc:
-        problem = f"the entry {exc.args[0]!r} is missing"
-    except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
-        problem = str(exc).strip().splitlines()[0][:200]
-    raise ValueError(f"{str(path)!r} is a damaged gan-lesson result and cannot be loaded ({problem}). "
-                     "Save the run again, or use another copy of the file.")
+    except (KeyError, RuntimeError, TypeError, ValueError, AttributeError) as exc:
+        raise damaged(path, exc) from None
 
 
 def _check_data(images, labels, classes):

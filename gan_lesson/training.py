@@ -489,12 +489,16 @@ def from_saved(data, path, *, generator=None, discriminator=None):
         return FitResult(generator, discriminator, History.from_dict(data["history"]), snaps, recipe, dim,
                          data["status"], data["message"], data["epochs_done"], data["seconds"], data["seed"],
                          reference=data.get("reference"), own_networks=own)
-    except KeyError as exc:
-        problem = f"the entry {exc.args[0]!r} is missing"
-    except (RuntimeError, TypeError, ValueError, AttributeError) as exc:
-        problem = str(exc).strip().splitlines()[0][:200]
-    raise ValueError(f"{str(path)!r} is a damaged gan-lesson result and cannot be loaded ({problem}). "
-                     "Save the run again, or use another copy of the file.")
+    except (KeyError, RuntimeError, TypeError, ValueError, AttributeError) as exc:
+        raise damaged(path, exc) from None
+
+
+def damaged(path, exc):
+    """The error for a saved result that cannot be rebuilt (``exc`` says what went wrong while rebuilding)."""
+    problem = (f"the entry {exc.args[0]!r} is missing" if isinstance(exc, KeyError)
+               else str(exc).strip().splitlines()[0][:200])
+    return ValueError(f"{str(path)!r} is a damaged gan-lesson result and cannot be loaded ({problem}). "
+                      "Save the run again, or use another copy of the file.")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1127,26 +1131,27 @@ def _players(rec, dim, pieces, private, seed):
     return G.train(), D.train(), rec
 
 
+def _run_once(net, x, failed):
+    """``net(x)`` without gradients; an error says ``failed`` and what PyTorch said."""
+    try:
+        with torch.no_grad():
+            return net(x)
+    except Exception as exc:
+        raise ValueError(f"{failed}: {type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}") from None
+
+
 def _check_players(G, belief, real, z, dim, rec, pieces):
     """Run each player once on a tiny batch and say clearly what does not fit."""
     mine = "your generator" if "generator" in pieces else "the recipe's generator"
-    try:
-        with torch.no_grad():
-            out = G(z)
-    except Exception as exc:
-        raise ValueError(f"generator: {mine} could not take noise of shape {tuple(z.shape)} (the recipe's noise_dim="
-                         f"{rec.noise_dim}): {type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}") from None
+    out = _run_once(G, z, f"generator: {mine} could not take noise of shape {tuple(z.shape)} (the recipe's "
+                          f"noise_dim={rec.noise_dim})")
     if not isinstance(out, torch.Tensor) or out.shape != (len(z), dim):
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ValueError(f"generator: {mine} must map noise (n, {rec.noise_dim}) to samples (n, {dim}) like the "
                          f"target's; for noise of shape {tuple(z.shape)} it returned {shape}.")
     mine = "your discriminator" if "discriminator" in pieces else "the recipe's discriminator"
-    try:
-        with torch.no_grad():
-            verdict = belief(real)
-    except Exception as exc:
-        raise ValueError(f"discriminator: {mine} could not judge a real batch of shape {tuple(real.shape)} "
-                         f"(D sees {rec.features!r}): {type(exc).__name__}: {str(exc).strip().splitlines()[0][:200]}") from None
+    verdict = _run_once(belief, real, f"discriminator: {mine} could not judge a real batch of shape "
+                                      f"{tuple(real.shape)} (D sees {rec.features!r})")
     rows = len(real) if rec.features == "per_sample" else 1
     if not isinstance(verdict, torch.Tensor) or verdict.shape != (rows, 1):
         shape = tuple(verdict.shape) if isinstance(verdict, torch.Tensor) else type(verdict).__name__
