@@ -49,6 +49,7 @@ from .recipes import recipe_named
 from .samplers import noise_sampler
 from .training import (REFERENCE_SIZE, SNAPSHOT_SIZE, Progress, Standardiser, as_target, check_spread, draw,
                        torch_threads)
+from .training import _optimizer as fits_optimizer
 from .validation import check_bool, check_int, check_number, check_seed, unknown_setting
 from .validation import short_repr as _show
 
@@ -250,7 +251,25 @@ class _StackedSGD:
         self.flat.addcmul_(step, self.lr, value=-scale)
 
 
+class _FitsOptimizer:
+    """The optimiser fit builds (``torch.optim.Adam``, fused, or ``SGD``), on the flat tensor of
+    stacked parameters: what fit_many uses when every GAN has the same learning rate. ``step(grad,
+    scale)`` sets the learning rate to ``lr · scale`` (the linear decay, as fit sets it) and steps."""
+
+    def __init__(self, rec, flat, lr):
+        self.param, self.lr = nn.Parameter(flat), lr          # the parameter is the flat tensor itself
+        self.optimizer = fits_optimizer(rec, [self.param], lr)
+
+    def step(self, grad, scale=1.0):
+        self.param.grad = grad
+        self.optimizer.param_groups[0]["lr"] = self.lr * scale
+        self.optimizer.step()
+
+
 def _optimizer(rec, net, rates):
+    """fit's own optimiser when all ``rates`` are equal; otherwise the same rule with one rate per GAN."""
+    if len(set(rates)) == 1:
+        return _FitsOptimizer(rec, net.flat, float(rates[0]))
     lr = net.per_model(rates)
     if rec.optimizer == "sgd":
         return _StackedSGD(net.flat, lr, rec.momentum)

@@ -284,3 +284,22 @@ def test_samples_are_generated_a_few_gans_at_a_time_as_all_at_once(m):
 
 def test_every_activation_of_the_models_is_stacked():
     assert set(_ACTIVATIONS) == set(gl.models.ACTIVATIONS)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_one_learning_rate_per_gan_steps_as_fits_optimizer_does(optimizer):
+    """With one rate for all, fit_many uses fit's own optimiser; with one per GAN, the same rule per element."""
+    from gan_lesson.batched import _FitsOptimizer, _optimizer
+    recipe = gl.RECIPES["modern"].replace(optimizer=optimizer, momentum=0.9)
+    nets = [StackedMLP((2, 5, 1), "silu", seeds=[0, 1, 2]) for _ in range(2)]
+    same, apart = _optimizer(recipe, nets[0], [1e-2] * 3), _optimizer(recipe, nets[1], [1e-2, 1e-2, 2e-2])
+    assert isinstance(same, _FitsOptimizer) and not isinstance(apart, _FitsOptimizer)
+    generator = torch.Generator().manual_seed(0)
+    for step in range(5):
+        grad = torch.randn(nets[0].flat.shape, generator=generator)
+        same.step(grad, scale=1 - step / 5)
+        apart.step(grad.clone(), scale=1 - step / 5)
+    first_two = [block[:2] for block in nets[0].blocks], [block[:2] for block in nets[1].blocks]
+    for a, b in zip(*first_two):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert not torch.allclose(nets[0].blocks[0][2], nets[1].blocks[0][2])
