@@ -16,10 +16,17 @@ trained once per session, about a second): the share of images it labels confide
 evenly its labels spread over the ten digits, and the classifier's version of the Inception
 Score, exp E[KL(p(y|x) ‖ p(y))], which runs from 1 (every image alike or every image
 unrecognisable) to 10 (every image a confident digit, all ten equally often).
+
+``train(G, D, train_step=...)`` is the one image training loop: it trains the networks you
+give it, in place, with your step or the library's (``steps.d_step`` then ``steps.g_step``),
+and returns an ``ImageResult`` that samples from your G.
 """
+import copy
 import html
+import inspect
 import io
 import math
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -28,14 +35,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import plots
-from .interrupts import interrupt_guard
+from . import plots, steps
+from .interrupts import interrupt_guard, warm_up
 from .training import torch_threads
-from .validation import check_bool, check_int, check_number
+from .validation import check_bool, check_callable, check_int, check_number, short_repr
 
 __all__ = ["ImageGenerator", "ImageDiscriminator", "init_weights", "generate", "to_grid", "image_grid",
            "snapshot_strip", "snapshot_scrubber", "DigitClassifier", "digit_classifier", "held_out_digits",
-           "digit_probabilities", "digit_score", "DigitScore", "spatial_sizes"]
+           "digit_probabilities", "digit_score", "DigitScore", "spatial_sizes", "train", "ImageResult", "noise_width"]
 
 
 # --------------------------------------------------------------------------- the networks
@@ -493,3 +500,429 @@ def digit_score(images, threshold=0.9):
     kl = (p * (p.clamp_min(1e-12).log() - p_y.clamp_min(1e-12).log())).sum(dim=1)
     return DigitScore(confident=confident, evenness=max(0.0, evenness), inception=float(kl.mean().exp()),
                       n=len(p), threshold=threshold, counts=tuple(int(c) for c in counts))
+
+
+# --------------------------------------------------------------------------- training
+
+SCORE_N = 1000          # pictures the score of each epoch is measured on (the same noise every epoch)
+PROBE_N = 256           # real and generated pictures D(x) and D(G(z)) are read on after each epoch
+SNAPSHOT_N = 64         # pictures of the fixed noise batch kept after each epoch
+
+_COLUMNS = ("epoch", "loss_d", "loss_g", "d_real", "d_fake", "score", "confident", "evenness", "seconds")
+
+
+def noise_width(G):
+    """The length of the noise vectors ``G`` reads: its ``noise_dim`` if it has one, else what its
+    first layer takes (``nn.Unflatten(1, (k, 1, 1))`` → k, ``nn.Linear`` → in_features, a
+    (transposed) convolution → in_channels). ``None`` when it cannot tell."""
+    said = getattr(G, "noise_dim", None)
+    if isinstance(said, int) and not isinstance(said, bool):
+        return said
+    for m in G.modules():
+        if isinstance(m, nn.Unflatten) and m.dim in (1, -1) and isinstance(m.unflattened_size, (tuple, list)):
+            return int(math.prod(m.unflattened_size))
+        if isinstance(m, nn.Linear):
+            return m.in_features
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            return m.in_channels
+    return None
+
+
+@dataclass
+class ImageResult:
+    """What ``train`` returns.
+
+    ``G``, ``D``: your two networks themselves, trained in place (G holds the averaged weights
+    when ``ema`` > 0); ``history``: one entry per epoch in each list ``epoch``, ``loss_d``,
+    ``loss_g`` (the epoch's mean losses), ``d_real``, ``d_fake`` (D's mean P(real) on 256 real
+    pictures and 256 of G's, read after the epoch), ``score``, ``confident``, ``evenness`` (the
+    ``digit_score`` of 1000 of G's pictures; NaN when not measured) and ``seconds`` (since the
+    start); ``snapshots``: ``[(epoch, images)]``, G's pictures for ``fixed_noise``, epoch 0 first;
+    ``status``: "finished", "interrupted" (Ctrl-C) or "diverged" (a loss became NaN or infinite),
+    and ``message`` says which and why; ``epochs``: the epochs recorded; ``seconds``: the run's time.
+    """
+    G: nn.Module
+    D: nn.Module
+    history: dict
+    snapshots: list
+    fixed_noise: torch.Tensor
+    noise_dim: int
+    status: str
+    message: str
+    epochs: int
+    seconds: float
+    seed: int
+
+    def sample(self, n=64, seed=0):
+        """``n`` pictures ``(n, c, h, w)`` from ``G`` in evaluation mode, noise from ``seed``."""
+        n = check_int("n", n, low=1)
+        z = torch.randn(n, self.noise_dim, generator=torch.Generator().manual_seed(check_int("seed", seed, low=0)))
+        return generate(self.G, noise=z)
+
+    def score(self, n=SCORE_N, seed=0):
+        """The ``digit_score`` of ``n`` of G's pictures (8×8 digits only); with the defaults, the
+        same noise as the history's score column, so it equals the last entry there."""
+        return digit_score(self.sample(n, seed))
+
+    def __repr__(self):
+        scores = [s for s in self.history.get("score", []) if not math.isnan(s)]
+        score = f", score {scores[-1]:.2f}" if scores else ""
+        return f"ImageResult({self.status}: {self.epochs} epochs in {self.seconds:.1f} s{score})"
+
+
+class _Progress:
+    """The progress line: redrawn in place at most every half second, after the first second."""
+
+    def __init__(self, enabled, name, epochs, seconds):
+        self.enabled, self.name, self.epochs, self.budget = enabled, name, epochs, seconds
+        self.start = time.perf_counter()
+        self.next = self.start + 1.0
+        self.shown = False
+
+    def update(self, epoch, score):
+        now = time.perf_counter()
+        if self.enabled and now >= self.next:
+            self.next, self.shown = now + 0.5, True
+            of = f"/{self.epochs}" if self.epochs is not None else f" (up to {self.budget:g} s)"
+            shown = f" · score {score:.2f}" if not math.isnan(score) else ""
+            print(f"\r{self.name}: epoch {epoch}{of}{shown} · {now - self.start:.1f} s", end="", flush=True)
+
+    def say(self, line):
+        if self.enabled:
+            print(("\r" if self.shown else "") + line + " " * 10, flush=True)
+            self.shown = False
+
+
+class _Diverged(Exception):
+    """A loss became NaN or infinite: ``args`` are (which player, value)."""
+
+
+def _check_images(data):
+    if data is None:
+        from .data import load_digits
+        return load_digits()[0]
+    if not isinstance(data, torch.Tensor):
+        raise TypeError(f"data must be a float tensor of pictures (n, channels, size, size), like data.load_digits()[0] "
+                        f"or data.load_image_folder(...); got {type(data).__name__}.")
+    if data.dim() != 4 or data.shape[2] != data.shape[3] or len(data) < 2:
+        raise ValueError(f"data must hold at least 2 square pictures, shape (n, channels, size, size); got shape "
+                         f"{tuple(data.shape)}.")
+    if not data.dtype.is_floating_point or not torch.isfinite(data).all():
+        raise ValueError("data must hold finite floats in [−1, 1] (like data.load_digits()).")
+    lo, hi = float(data.min()), float(data.max())
+    if lo >= 0 and hi > 1.05:
+        raise ValueError(f"data must lie in [−1, 1] (the range of G's tanh); got values from {lo:.3g} to {hi:.3g}, "
+                         f"which looks like the raw 0–16 digits (use v / 8 - 1) or 0–255 pictures (use v / 127.5 - 1).")
+    return data.detach().float()
+
+
+def _check_step(train_step):
+    check_callable("train_step", train_step, "a function train_step(G, D, g_opt, d_opt, real, z) that makes one "
+                   "step of each network and returns (D's loss, G's loss)")
+    try:
+        inspect.signature(train_step).bind(*range(6))
+    except TypeError:
+        raise TypeError(f"train_step is called as train_step(G, D, g_opt, d_opt, real, z), with 6 arguments; "
+                        f"{short_repr(train_step)} does not take 6.") from None
+    except ValueError:                  # no signature to read (a builtin): let the call tell
+        pass
+    return train_step
+
+
+def _reads_logits(D):
+    """Whether D returns raw scores: its own ``outputs_logits`` if it says, else whether it does not end in a sigmoid."""
+    said = getattr(D, "outputs_logits", None)
+    if said is not None:
+        return bool(said)
+    leaves = [m for m in D.modules() if not list(m.children())]
+    return not (leaves and isinstance(leaves[-1], nn.Sigmoid))
+
+
+def _library_step(logits):
+    """The step ``train`` uses when you give none: ``steps.d_step`` then ``steps.g_step`` (notebook 05's)
+    with the non-saturating loss, on the same noise."""
+    def library_step(G, D, g_opt, d_opt, real, z):
+        loss_d = steps.d_step(G, D, g_opt, d_opt, real, z, "non_saturating", logits=logits)
+        loss_g = steps.g_step(G, D, g_opt, d_opt, z, "non_saturating", logits=logits)
+        return loss_d, loss_g
+    return library_step
+
+
+def _as_losses(out):
+    """What a step returned, as two floats (D's loss, G's loss), or a clear error."""
+    def number(x):
+        if isinstance(x, torch.Tensor) and x.numel() == 1 and x.is_floating_point():
+            return float(x.detach())
+        if isinstance(x, (int, float, np.floating, np.integer)) and not isinstance(x, (bool, np.bool_)):
+            return float(x)
+        return None
+    pair = tuple(out) if isinstance(out, (tuple, list)) and len(out) == 2 else None
+    values = tuple(number(x) for x in pair) if pair else None
+    if values is None or None in values:
+        raise TypeError(f"train_step must return D's loss and G's loss as two numbers, (loss_d.item(), "
+                        f"loss_g.item()); it returned {short_repr(out)}.")
+    return values
+
+
+def _check_players(G, D, data, noise_dim):
+    """One small forward pass of each (evaluation mode, no gradient): shapes named before any training."""
+    z = torch.randn(2, noise_dim, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        for net, x, who in ((G, z, "generator"), (D, data[:2], "discriminator")):
+            was = net.training
+            net.eval()
+            try:
+                out = net(x)
+            except Exception as exc:
+                what = f"noise of shape (2, {noise_dim})" if who == "generator" else f"pictures of shape {tuple(x.shape)}"
+                hint = " (pass noise_dim= if G reads noise of another length)" if who == "generator" else ""
+                raise ValueError(f"the {who} could not be run on {what}: {type(exc).__name__}: {exc}{hint}") from exc
+            finally:
+                net.train(was)
+            if not isinstance(out, torch.Tensor):
+                raise TypeError(f"the {who} returned {type(out).__name__}, not a tensor.")
+            if who == "generator" and tuple(out.shape[1:]) != tuple(data.shape[1:]):
+                raise ValueError(f"the generator makes pictures of shape {tuple(out.shape[1:])}, but the data are "
+                                 f"{tuple(data.shape[1:])} (channels, height, width): they must match.")
+            if who == "discriminator" and tuple(out.shape) not in ((2, 1), (2,)):
+                raise ValueError(f"the discriminator must return one score per picture, shape (n, 1); for 2 pictures "
+                                 f"it returned shape {tuple(out.shape)}.")
+
+
+def _weights(*nets):
+    return [copy.deepcopy(net.state_dict()) for net in nets]
+
+
+def _restore(saved, *nets):
+    for state, net in zip(saved, nets):
+        net.load_state_dict(state)
+
+
+@torch.no_grad()
+def _look(net, x):
+    """``net(x)`` in the mode the steps use (training), with its batch-norm statistics put back
+    afterwards: looking changes nothing."""
+    buffers = [b.clone() for b in net.buffers()]
+    out = net(x)
+    for b, saved in zip(net.buffers(), buffers):
+        b.copy_(saved)
+    return out
+
+
+def _belief(D, x, logits):
+    """D's mean P(real) on the pictures ``x``."""
+    out = _look(D, x)
+    return float((torch.sigmoid(out) if logits else out).mean())
+
+
+def _divergence_message(which, value, epoch, kept, lr_d, lr_g, data):
+    head = f"Training stopped in epoch {epoch}: the {which} loss became {value} (not a finite number)."
+    low, high = float(data.min()), float(data.max())
+    if low < -1.5 or high > 1.5:
+        cause = (f"Likely cause: the pictures go from {low:.3g} to {high:.3g}, far outside [−1, 1] (the range of G's "
+                 "tanh); scale them like data.load_digits().")
+    elif lr_d is None:
+        cause = "Likely cause: your optimizers' learning rates are too high and the weights blew up; try a tenth."
+    else:
+        cause = (f"Likely cause: the learning rates are too high (lr_d={lr_d:g}, lr_g={lr_g:g}) and the weights blew "
+                 f"up; try {max(lr_d, lr_g) / 10:g}.")
+    return f"{head} {cause} The result holds the weights from the end of epoch {kept}."
+
+
+def train(generator, discriminator, *, train_step=None, data=None, epochs=None, seconds=None, batch_size=32,
+          lr_g=2e-3, lr_d=2e-3, betas=(0.0, 0.999), ema=0.995, g_opt=None, d_opt=None, noise_dim=None, seed=0,
+          score_every=1, progress=True, threads=1, name="image GAN"):
+    """Train ``generator`` and ``discriminator`` (your modules, trained in place) on pictures;
+    returns an ``ImageResult`` whose ``G`` is your generator.
+
+    ``data``: pictures ``(n, c, size, size)`` in [−1, 1] (default: the 1797 8×8 digits). One epoch
+    is one pass over them in shuffled batches of ``batch_size`` (an incomplete last batch is
+    dropped). Each step calls ``train_step(G, D, g_opt, d_opt, real, z)`` with a real batch and
+    noise ``z`` ``(batch_size, noise_dim)``; it must step both networks and return (D's loss,
+    G's loss). Without a ``train_step`` the step is notebook 05's: ``steps.d_step`` then
+    ``steps.g_step`` on the same ``z``, non-saturating loss (on logits unless D ends in a sigmoid).
+
+    It runs ``epochs`` epochs, or until ``seconds`` have passed (the epoch under way finishes),
+    or whichever comes first if both are given; neither: 40 epochs. Optimizers: Adam with
+    ``lr_g``, ``lr_d`` and ``betas``, or your own ``g_opt`` and ``d_opt``. ``ema`` > 0 keeps a
+    running average of G's weights: after step t, ``avg ← d·avg + (1 − d)·G`` with
+    d = min(ema, t / (t + 9)), so that the average soon forgets the untrained start; its batch-norm
+    statistics are measured afresh after every epoch. The snapshots and scores are taken from it,
+    and G ends up holding it. ``noise_dim``: the noise
+    length (default: read from G's first layer). ``seed`` fixes the batches, the noise and any
+    random number your code draws. On 8×8 greyscale pictures the digit score of 1000 pictures is
+    measured every ``score_every`` epochs. ``progress`` prints a progress line and a closing line.
+
+    Ctrl-C (the notebook's stop button) stops after the step under way and returns what was
+    trained, status "interrupted". A loss that becomes NaN or infinite stops the run, status
+    "diverged", with the weights from the end of the last epoch and a message saying why.
+    """
+    with interrupt_guard() as guard:     # from the first line: the digits' first load imports scikit-learn
+        for net, who in ((generator, "generator"), (discriminator, "discriminator")):
+            if isinstance(net, type):
+                raise TypeError(f"{who} must be a network (an nn.Module instance); got the class {net.__name__} "
+                                f"itself. Note the brackets: {net.__name__}(...) makes one.")
+            if not isinstance(net, nn.Module):
+                if callable(net):
+                    raise TypeError(f"{who} must be a torch.nn.Module (a network); got the function "
+                                    f"{getattr(net, '__name__', short_repr(net))}. Call the function that builds it: "
+                                    f"make_generator(noise_dim) returns the module.")
+                raise TypeError(f"{who} must be a torch.nn.Module (a network); got {short_repr(net)}.")
+            if not any(p.requires_grad for p in net.parameters()):
+                raise ValueError(f"{who} has no trainable parameters, so there is nothing to train.")
+        if generator is discriminator:
+            raise ValueError("generator and discriminator are the same module; give two separate networks.")
+        step = _check_step(train_step) if train_step is not None else _library_step(_reads_logits(discriminator))
+        data = _check_images(data)
+        if epochs is None and seconds is None:
+            epochs = 40
+        epochs = check_int("epochs", epochs, low=1) if epochs is not None else None
+        seconds = check_number("seconds", seconds, low=0, low_open=True) if seconds is not None else None
+        batch_size = check_int("batch_size", batch_size, low=2)
+        if batch_size > len(data):
+            raise ValueError(f"batch_size must be at most the number of pictures ({len(data)}); got {batch_size}.")
+        if (g_opt is None) != (d_opt is None):
+            raise ValueError("give both g_opt and d_opt (your own optimizers), or neither (Adam with lr_g, lr_d, betas).")
+        own_opts = g_opt is not None
+        if not own_opts:
+            lr_g = check_number("lr_g", lr_g, low=0, low_open=True)
+            lr_d = check_number("lr_d", lr_d, low=0, low_open=True)
+            if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+                raise ValueError(f"betas must be two numbers (β₁, β₂) for Adam; got {short_repr(betas)}.")
+            betas = tuple(check_number("betas", b, low=0, high=1, high_open=True) for b in betas)
+        ema = check_number("ema", ema, low=0, high=1, high_open=True)
+        noise_dim = check_int("noise_dim", noise_dim, low=1) if noise_dim is not None else noise_width(generator)
+        if noise_dim is None:
+            raise ValueError("cannot tell how long G's noise vectors are: pass noise_dim=..., the length G reads.")
+        seed = check_int("seed", seed, low=0)
+        score_every = check_int("score_every", score_every, low=1)
+        progress = check_bool("progress", progress)
+        threads = check_int("threads", threads, low=1)
+        measure = tuple(data.shape[1:]) == (1, 8, 8)
+        if measure:
+            digit_classifier()           # the score's judge, trained now rather than inside epoch 1
+        warm_up()
+        _check_players(generator, discriminator, data, noise_dim)
+        with torch.random.fork_rng(devices=[]), torch_threads(threads), torch.enable_grad():
+            torch.manual_seed(seed)
+            if not own_opts:
+                g_opt = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
+                d_opt = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
+            return _train(generator, discriminator, step, data, epochs, seconds, batch_size, g_opt, d_opt, ema,
+                          noise_dim, seed, measure, score_every, _Progress(progress, name, epochs, seconds), name,
+                          guard, (None, None) if own_opts else (lr_d, lr_g))
+
+
+def _train(G, D, train_step, data, epochs, seconds, batch_size, g_opt, d_opt, ema, noise_dim, seed, measure,
+           score_every, bar, name, guard, rates):
+    rng = torch.Generator().manual_seed(seed)
+    G.train()
+    D.train()
+    G_avg = copy.deepcopy(G).requires_grad_(False) if ema > 0 else G          # what is shown and returned
+    averaged = list(zip(G_avg.parameters(), G.parameters())) if ema > 0 else []
+    logits = _reads_logits(D)
+    fixed_noise = torch.randn(SNAPSHOT_N, noise_dim, generator=torch.Generator().manual_seed(seed + 1))
+    probe_real = data[torch.randperm(len(data), generator=torch.Generator().manual_seed(seed + 2))[:PROBE_N]]
+    probe_noise = torch.randn(len(probe_real), noise_dim, generator=torch.Generator().manual_seed(seed + 3))
+    score_noise = torch.randn(SCORE_N, noise_dim, generator=torch.Generator().manual_seed(0))   # = result.score()
+    history = {key: [] for key in _COLUMNS}
+    snapshots = [(0, generate(G_avg, noise=fixed_noise))]
+    saved = _weights(G, D, G_avg)                    # the end of the last epoch: what a diverged run returns
+    batches = len(data) // batch_size
+    started = time.perf_counter()
+    status, message, epoch, done_steps, steps_done = "finished", "", 0, 0, 0
+    try:
+        while (epochs is None or epoch < epochs) and (seconds is None or time.perf_counter() - started < seconds):
+            order = torch.randperm(len(data), generator=rng)
+            loss_d = loss_g = 0.0
+            for done_steps in range(batches):
+                guard.stop_here()                    # a Ctrl-C asked to stop: here every step is complete
+                real = data[order[done_steps * batch_size:(done_steps + 1) * batch_size]]
+                z = torch.randn(batch_size, noise_dim, generator=rng)
+                value_d, value_g = _as_losses(train_step(G, D, g_opt, d_opt, real, z))
+                for which, value in (("discriminator", value_d), ("generator", value_g)):
+                    if not math.isfinite(value):
+                        raise _Diverged(which, value)
+                loss_d, loss_g = loss_d + value_d, loss_g + value_g
+                steps_done += 1
+                decay = min(ema, steps_done / (steps_done + 9))       # short memory at first: forget the start
+                with torch.no_grad():
+                    for p_avg, p in averaged:
+                        p_avg.lerp_(p, 1.0 - decay)
+            done_steps = 0
+            epoch += 1
+            if ema > 0:
+                _recalibrate(G_avg, noise_dim, seed + 4)
+            _record(history, snapshots, epoch, loss_d / batches, loss_g / batches, G, G_avg, D, logits, probe_real,
+                    probe_noise, fixed_noise, score_noise, measure and epoch % score_every == 0, started)
+            saved = _weights(G, D, G_avg)
+            bar.update(epoch, history["score"][-1])
+    except KeyboardInterrupt:
+        status = "interrupted"
+    except _Diverged as exc:
+        which, value = exc.args
+        status = "diverged"
+        _restore(saved, G, D, G_avg)
+        message = _divergence_message(which, value, epoch + 1, epoch, *rates, data)
+    run_time = time.perf_counter() - started
+    epoch = _trim(history, snapshots)
+    if status == "interrupted":
+        during = (f" (and {done_steps} of the {batches} steps of epoch {epoch + 1})" if done_steps else "")
+        message = (f"Training interrupted after epoch {epoch}{during}; the result holds the weights trained so far "
+                   f"and the record of {epoch} epochs.")
+    if ema > 0:                                      # G itself holds the averaged weights it was judged by
+        G.load_state_dict(G_avg.state_dict())
+    if status == "finished":
+        scores = [s for s in history["score"] if not math.isnan(s)]
+        shown = f" · score {scores[-1]:.2f}" if scores else ""
+        message = f"{name}: {epoch} epochs in {run_time:.1f} s{shown}"
+        bar.say(message)
+    else:
+        bar.say(message)
+    return ImageResult(G=G, D=D, history=history, snapshots=snapshots, fixed_noise=fixed_noise, noise_dim=noise_dim,
+                       status=status, message=message, epochs=epoch, seconds=run_time, seed=seed)
+
+
+@torch.no_grad()
+def _recalibrate(G, noise_dim, seed, n=1024, batch=256):
+    """Measure G's batch-norm statistics afresh, on ``n`` pictures of its own, for the weights it has
+    now. The averaged G needs this: the statistics the training G gathered belong to other weights."""
+    norms = [m for m in G.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats]
+    if not norms:
+        return
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None                        # a plain average over the batches below
+    was = G.training
+    G.train()
+    rng = torch.Generator().manual_seed(seed)
+    for _ in range(n // batch):
+        G(torch.randn(batch, noise_dim, generator=rng))
+    G.train(was)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+
+
+def _record(history, snapshots, epoch, loss_d, loss_g, G, G_avg, D, logits, probe_real, probe_noise, fixed_noise,
+            score_noise, measure, started):
+    """One epoch's row of every column and its snapshot (an interrupted record is trimmed away).
+    D(x) and D(G(z)) read the game as it stands: D against the G it trains against (not the average)."""
+    d_real = _belief(D, probe_real, logits)
+    d_fake = _belief(D, _look(G, probe_noise), logits)
+    nan = float("nan")
+    score = digit_score(generate(G_avg, noise=score_noise)) if measure else None
+    snapshots.append((epoch, generate(G_avg, noise=fixed_noise)))
+    row = (epoch, loss_d, loss_g, d_real, d_fake, score.inception if score else nan,
+           score.confident if score else nan, score.evenness if score else nan, time.perf_counter() - started)
+    for key, value in zip(_COLUMNS, row):
+        history[key].append(value)
+
+
+def _trim(history, snapshots):
+    """Cut every column (and the snapshots after the first) to the epochs recorded in full; returns that number."""
+    done = min([len(v) for v in history.values()] + [len(snapshots) - 1])
+    for v in history.values():
+        del v[done:]
+    del snapshots[done + 1:]
+    return done

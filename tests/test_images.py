@@ -1,4 +1,6 @@
 """The image pieces: the DCGAN-style pair, grids and snapshots, and the digit score."""
+import math
+
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -166,3 +168,212 @@ def test_score_accepts_other_layouts_and_untrained_g_scores_low():
 def test_score_argument_checks(batch, kwargs, words):
     with pytest.raises(ValueError, match=words):
         images.digit_score(batch, **kwargs)
+
+
+# --------------------------------------------------------------------------- the training loop
+
+def _small_pair(seed=0, size=8, width=8, noise_dim=6):
+    G = images.ImageGenerator(noise_dim=noise_dim, size=size, width=width, seed=seed)
+    D = images.ImageDiscriminator(size=size, width=width, seed=seed + 1)
+    return G, D
+
+
+def _flat(module):
+    return torch.cat([p.detach().reshape(-1) for p in module.parameters()])
+
+
+@pytest.fixture
+def few(digits):
+    return digits[:64]
+
+
+def test_train_trains_your_own_modules_in_place_and_samples_from_them(few):
+    G, D = _small_pair()
+    g0, d0 = _flat(G).clone(), _flat(D).clone()
+    result = images.train(G, D, data=few, epochs=2, batch_size=16, seed=0, progress=False)
+    assert result.G is G and result.D is D and result.status == "finished" and result.epochs == 2
+    assert float((_flat(G) - g0).abs().max()) > 1e-3 and float((_flat(D) - d0).abs().max()) > 1e-3
+    z = torch.randn(5, 6, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(result.sample(5, seed=3), images.generate(G, noise=z))
+    assert torch.equal(result.snapshots[-1][1], images.generate(G, noise=result.fixed_noise))   # G holds the average
+    assert result.history["score"][-1] == pytest.approx(result.score().inception)
+    assert "finished: 2 epochs" in repr(result)
+
+
+def test_train_records_one_row_an_epoch(few):
+    G, D = _small_pair()
+    result = images.train(G, D, data=few, epochs=3, batch_size=16, seed=0, progress=False)
+    h = result.history
+    assert set(h) == {"epoch", "loss_d", "loss_g", "d_real", "d_fake", "score", "confident", "evenness", "seconds"}
+    assert h["epoch"] == [1, 2, 3] and {len(v) for v in h.values()} == {3}
+    assert all(0 < p < 1 for p in h["d_real"] + h["d_fake"]) and all(s >= 1 for s in h["score"])
+    assert h["seconds"] == sorted(h["seconds"])
+    assert [e for e, _ in result.snapshots] == [0, 1, 2, 3] and result.snapshots[0][1].shape == (64, 1, 8, 8)
+
+
+def test_without_a_step_train_uses_the_library_steps(monkeypatch, few):
+    calls = []
+    real_d, real_g = images.steps.d_step, images.steps.g_step
+
+    def d_step(G, D, g_opt, d_opt, real, z, loss, *, logits):
+        calls.append(("d", loss, logits, tuple(real.shape), z))
+        return real_d(G, D, g_opt, d_opt, real, z, loss, logits=logits)
+
+    def g_step(G, D, g_opt, d_opt, z, loss, *, logits):
+        assert calls[-1][0] == "d" and calls[-1][4] is z          # G's step right after D's, on the same noise
+        calls.append(("g", loss, logits, None, z))
+        return real_g(G, D, g_opt, d_opt, z, loss, logits=logits)
+
+    monkeypatch.setattr(images.steps, "d_step", d_step)
+    monkeypatch.setattr(images.steps, "g_step", g_step)
+    G, D = _small_pair()
+    images.train(G, D, data=few, epochs=2, batch_size=16, seed=0, progress=False)
+    assert len(calls) == 2 * 2 * 4
+    assert {c[1] for c in calls} == {"non_saturating"} and {c[2] for c in calls} == {True}
+    assert {c[3] for c in calls if c[0] == "d"} == {(16, 1, 8, 8)}
+    G, D = _small_pair()
+    D = nn.Sequential(*D.net, nn.Sigmoid())                       # a D that returns probabilities
+    calls.clear()
+    images.train(G, D, data=few, epochs=1, batch_size=16, seed=0, progress=False)
+    assert {c[2] for c in calls} == {False}
+
+
+def test_your_step_gets_every_batch_once_an_epoch_and_fresh_noise(few):
+    seen = []
+
+    def train_step(G, D, g_opt, d_opt, real, z):
+        seen.append((real.clone(), z.clone()))
+        return images._library_step(True)(G, D, g_opt, d_opt, real, z)
+
+    G, D = _small_pair()
+    images.train(G, D, train_step=train_step, data=few, epochs=2, batch_size=16, seed=0, progress=False)
+    assert len(seen) == 8 and all(r.shape == (16, 1, 8, 8) and z.shape == (16, 6) for r, z in seen)
+    first_epoch = torch.cat([r for r, _ in seen[:4]]).reshape(64, -1)
+    assert torch.allclose(first_epoch.sum(0), few.reshape(64, -1).sum(0))          # each picture once
+    assert not torch.equal(first_epoch, few.reshape(64, -1))                         # in shuffled order
+    assert not torch.equal(seen[0][1], seen[1][1])
+
+
+def test_the_same_seed_trains_the_same_networks(few):
+    runs = []
+    for _ in range(2):
+        G, D = _small_pair()
+        runs.append(images.train(G, D, data=few, epochs=2, batch_size=16, seed=5, progress=False))
+    assert runs[0].history["loss_d"] == runs[1].history["loss_d"]
+    assert torch.equal(_flat(runs[0].G), _flat(runs[1].G))
+
+
+def test_ema_zero_keeps_g_itself_and_ema_averages(few):
+    G, D = _small_pair()
+    plain = images.train(G, D, data=few, epochs=2, batch_size=16, seed=0, ema=0, progress=False)
+    G2, D2 = _small_pair()
+    averaged = images.train(G2, D2, data=few, epochs=2, batch_size=16, seed=0, progress=False)
+    assert plain.history["loss_d"] == averaged.history["loss_d"]          # the same game ...
+    assert not torch.equal(_flat(plain.G), _flat(averaged.G))             # ... but G ends up holding the average
+
+
+def test_a_time_budget_stops_after_the_epoch_under_way(few, capsys):
+    G, D = _small_pair()
+    result = images.train(G, D, data=few, seconds=0.05, batch_size=16, seed=0)
+    assert result.status == "finished" and result.epochs >= 1
+    out = capsys.readouterr().out
+    assert f"image GAN: {result.epochs} epochs in" in out and "· score" in out
+
+
+def test_other_pictures_train_without_a_score(tmp_path):
+    x = torch.rand(40, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    G = images.ImageGenerator(noise_dim=4, size=16, channels=3, width=4, seed=0)
+    D = images.ImageDiscriminator(size=16, channels=3, width=4, seed=1)
+    result = images.train(G, D, data=x, epochs=2, batch_size=8, seed=0, progress=False)
+    assert result.sample(3).shape == (3, 3, 16, 16)
+    assert all(math.isnan(s) for s in result.history["score"]) and "score" not in repr(result)
+
+
+def test_own_folder_of_pictures_trains(tmp_path, digits):
+    from PIL import Image
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    for k, digit in enumerate(digits[:20, 0]):
+        paper = ((1 - digit.numpy()) * 127.5).astype("uint8")
+        Image.fromarray(paper).resize((16, 16)).save(folder / f"p{k:02d}.png")
+    pictures = data.load_image_folder(folder, size=16)
+    assert pictures.shape == (20, 1, 16, 16)
+    G = images.ImageGenerator(noise_dim=8, size=16, width=8, seed=0)
+    D = images.ImageDiscriminator(size=16, width=8, seed=1)
+    g0 = _flat(G).clone()
+    result = images.train(G, D, data=pictures, epochs=3, batch_size=8, seed=0, progress=False)
+    assert result.status == "finished" and result.epochs == 3 and float((_flat(G) - g0).abs().max()) > 1e-3
+    assert result.sample(6).shape == (6, 1, 16, 16)
+
+
+def test_noise_width_is_read_from_the_first_layer():
+    assert images.noise_width(images.ImageGenerator(noise_dim=7)) == 7
+    assert images.noise_width(nn.Sequential(nn.Unflatten(1, (5, 1, 1)), nn.ConvTranspose2d(5, 1, 8))) == 5
+    assert images.noise_width(nn.Sequential(nn.Linear(9, 64), nn.Unflatten(1, (1, 8, 8)))) == 9
+    assert images.noise_width(nn.Sequential(nn.Tanh())) is None
+
+
+def _step_returning(value):
+    def train_step(G, D, g_opt, d_opt, real, z):
+        images._library_step(True)(G, D, g_opt, d_opt, real, z)
+        return value
+    return train_step
+
+
+@pytest.mark.parametrize("change, error, words", [
+    (dict(generator=lambda z: z), TypeError, r"generator must be a torch.nn.Module .*function <lambda>. Call the"),
+    (dict(discriminator=images.ImageDiscriminator), TypeError, r"got the class ImageDiscriminator itself"),
+    (dict(discriminator=3), TypeError, r"discriminator must be a torch.nn.Module \(a network\); got 3"),
+    (dict(train_step=lambda G, D, real: 0), TypeError, r"called as train_step\(G, D, g_opt, d_opt, real, z\)"),
+    (dict(train_step="step"), TypeError, "train_step must be a function"),
+    (dict(data=torch.full((10, 1, 8, 8), 16.0)), ValueError, "raw 0–16 digits"),
+    (dict(data=torch.zeros(10, 8, 8)), ValueError, r"shape \(n, channels, size, size\)"),
+    (dict(data=[[0.0]]), TypeError, "data must be a float tensor"),
+    (dict(batch_size=100), ValueError, r"batch_size must be at most the number of pictures \(64\)"),
+    (dict(epochs=0), ValueError, "epochs must be a whole number >= 1"),
+    (dict(seconds=-1), ValueError, "seconds must be"),
+    (dict(g_opt="adam"), ValueError, "give both g_opt and d_opt"),
+    (dict(betas=0.5), ValueError, r"betas must be two numbers"),
+    (dict(ema=1.0), ValueError, "ema must be"),
+    (dict(data=torch.zeros(20, 1, 16, 16)), ValueError, r"makes pictures of shape \(1, 8, 8\), but the data are "
+                                                         r"\(1, 16, 16\)"),
+    (dict(noise_dim=3), ValueError, r"could not be run on noise of shape \(2, 3\)"),
+    (dict(discriminator=nn.Sequential(nn.Conv2d(1, 2, 8), nn.Flatten())), ValueError,
+     r"one score per picture, shape \(n, 1\); for 2 pictures it returned shape \(2, 2\)"),
+    (dict(train_step=_step_returning(0.5)), TypeError, r"must return D's loss and G's loss as two numbers"),
+    (dict(train_step=_step_returning((torch.ones(3), 1.0))), TypeError, "two numbers"),
+])
+def test_train_argument_checks(few, change, error, words):
+    G, D = _small_pair()
+    kwargs = dict(generator=G, discriminator=D, data=few, epochs=1, batch_size=16, progress=False)
+    kwargs.update(change)
+    with pytest.raises(error, match=words):
+        images.train(**kwargs)
+
+
+class _PlainGenerator(nn.Module):
+    """A generator whose first layer says nothing about its noise: (n, 64) -> (n, 1, 8, 8)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(64, 64, generator=torch.Generator().manual_seed(0)) * 0.1)
+
+    def forward(self, z):
+        return torch.tanh(z @ self.w).reshape(-1, 1, 8, 8)
+
+
+def test_train_needs_the_noise_width_when_g_does_not_say(few):
+    G = _PlainGenerator()
+    D = images.ImageDiscriminator(width=4)
+    with pytest.raises(ValueError, match="pass noise_dim"):
+        images.train(G, D, data=few, epochs=1, batch_size=16, progress=False)
+    result = images.train(G, D, data=few, noise_dim=64, epochs=1, batch_size=16, progress=False)
+    assert result.noise_dim == 64
+
+
+def test_your_own_optimizers_are_used(few):
+    G, D = _small_pair()
+    g_opt, d_opt = torch.optim.SGD(G.parameters(), lr=0.0), torch.optim.SGD(D.parameters(), lr=0.0)
+    g0, d0 = _flat(G).clone(), _flat(D).clone()
+    images.train(G, D, data=few, epochs=1, batch_size=16, ema=0, g_opt=g_opt, d_opt=d_opt, progress=False)
+    assert torch.equal(_flat(G), g0) and torch.equal(_flat(D), d0)        # learning rate 0: nothing moved

@@ -1,9 +1,10 @@
 """Checkers for notebook 09 (images): the convolutional generator, the convolutional
-discriminator, and one DCGAN training step.
+discriminator, one DCGAN training step, and the open challenge's trained result.
 
     make_generator(noise_dim)  -> a module: noise (n, noise_dim) -> images (n, 1, 8, 8) in [−1, 1]
     make_discriminator()       -> a module: images (n, 1, 8, 8) -> logits (n, 1)
     train_step(G, D, g_opt, d_opt, real, z) -> (D's loss, G's loss)
+    check_digit_result(G)      -> the digit score of 1000 of G's pictures against TARGET
 
 The model checkers build the student's model, then probe copies of it: the output shape, the
 picture size after each convolution (forward hooks), what follows the last layer (that layer is
@@ -19,14 +20,16 @@ the right one and the usual wrong ones. A gradient hook on G tells whether D's l
 import contextlib
 import copy
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import images as _images
 from ..images import ImageDiscriminator, ImageGenerator
 from .core import Fail, NotAttempted, call, checker, expect
 
-__all__ = ["check_image_generator", "check_image_discriminator", "check_image_train_step"]
+__all__ = ["check_image_generator", "check_image_discriminator", "check_image_train_step", "check_digit_result"]
 
 NOISE_DIM = 16      # what the checker passes to make_generator
 BATCH = 32          # rows of the probing batches
@@ -625,3 +628,112 @@ def _accepted(out, loss_d, loss_g, scale):
     half = " (D's loss is the mean of its two terms: fine)" if scale == 0.5 else ""
     return ("D stepped on real → 1 and detached fake → 0, then G on fake → 1 through the updated D; "
             f"gradients zeroed, each optimizer stepping its own network{half}; losses returned.")
+
+
+# --------------------------------------------------------------------------- the open challenge
+
+TARGET = 7.5        # the classifier score the open challenge asks for (real digits: about 9.0)
+RESULT_N = 1000     # pictures the judge draws, noise from seed 0: the same as ImageResult.score()
+COPY_DISTANCE = 0.5     # pixel distance under which a picture counts as a copy of a training digit
+COPY_SHARE = 0.1        # the share of copies that fails the check
+
+
+def _result_pictures(G, noise_dim):
+    """``RESULT_N`` pictures from ``G`` (an ImageResult, a module or a function of the noise), noise from seed 0."""
+    if isinstance(G, _images.ImageResult):
+        G, noise_dim = G.G, G.noise_dim if noise_dim is None else noise_dim
+    if isinstance(G, type):
+        raise Fail(f"you passed the class {G.__name__} itself, not a trained generator.",
+                   "Pass the trained network (or the result of images.train).")
+    expect(callable(G), f"G must be your trained generator (a network, a function of the noise, or the result of "
+           f"images.train); got a {type(G).__name__}.", "Pass the generator you trained, e.g. run.G.")
+    if noise_dim is None:
+        noise_dim = _images.noise_width(G) if isinstance(G, nn.Module) else None
+    expect(noise_dim is not None, "cannot tell how long your generator's noise vectors are.",
+           "Pass it: check_digit_result(G, noise_dim=...).")
+    z = torch.randn(RESULT_N, noise_dim, generator=torch.Generator().manual_seed(0))
+    if isinstance(G, nn.Module):
+        probe = copy.deepcopy(G)
+        out = call(_images.generate, probe, noise=z, what=f"your generator on noise of shape ({RESULT_N}, {noise_dim})")
+    else:
+        with torch.no_grad():
+            out = call(G, z, what=f"your generator on noise of shape ({RESULT_N}, {noise_dim})")
+    expect(isinstance(out, torch.Tensor), f"your generator returned a {type(out).__name__}, not a tensor of pictures.",
+           "G(z) must return pictures of shape (n, 1, 8, 8).")
+    out = out.detach().float()
+    if out.dim() == 2 and out.shape[1] == 64:
+        out = out.reshape(-1, 1, 8, 8)
+    expect(tuple(out.shape) == (RESULT_N, 1, 8, 8),
+           f"for {RESULT_N} noise vectors your generator made pictures of shape {tuple(out.shape)}; the judge reads "
+           f"8×8 greyscale digits, ({RESULT_N}, 1, 8, 8).", "One picture per noise vector, 1 channel, 8×8 pixels.")
+    expect(bool(torch.isfinite(out).all()), "your generator's pictures contain NaN or infinite pixels: training "
+           "diverged (a loss became NaN) or a layer divides by zero.",
+           "Train again with smaller learning rates; images.train stops and says so when a loss becomes NaN.")
+    lo, hi = float(out.min()), float(out.max())
+    expect(lo >= -1.001 and hi <= 1.001, f"your generator's pixels run from {lo:.3g} to {hi:.3g}, outside [−1, 1], "
+           "the range of the digits (−1 paper, +1 ink).", "End G with nn.Tanh().")
+    return out
+
+
+def _copies(pictures):
+    """The share of ``pictures`` closer than COPY_DISTANCE to some training digit, and the median distance."""
+    from ..data import load_digits
+    digits = load_digits()[0].reshape(-1, 64)
+    nearest = torch.cdist(pictures.reshape(len(pictures), 64), digits).min(dim=1).values
+    return float((nearest < COPY_DISTANCE).double().mean()), float(nearest.median())
+
+
+@checker("the open challenge, your trained digit generator", limit=60)
+def check_digit_result(G, noise_dim=None, target=TARGET):
+    """Judge a trained generator of 8×8 digits however it was built, by its digit score.
+
+    ``G``: the result of ``images.train``, or your trained generator (a module, or any function
+    from noise ``(n, noise_dim)`` to pictures ``(n, 1, 8, 8)`` in [−1, 1]); ``noise_dim`` when it
+    cannot be read from G's first layer. The judge draws ``RESULT_N`` pictures (noise from seed 0,
+    G in evaluation mode, your random state left alone) and passes when their classifier score
+    reaches ``target``; below it, it says which part of the score fell short and what to try.
+    A generator that copies training digits fails: that is memory, not generation.
+    """
+    target = float(target)
+    with _own_random_state():
+        pictures = _result_pictures(G, noise_dim)
+    held_out, _ = _images.held_out_digits()
+    ceiling = _images.digit_score(held_out)
+    floor = _images.digit_score(torch.rand(RESULT_N, 1, 8, 8, generator=torch.Generator().manual_seed(3)) * 2 - 1)
+    got = _images.digit_score(pictures)
+    copied, median = _copies(pictures)
+    expect(copied < COPY_SHARE,
+           f"{100 * copied:.0f} % of your generator's pictures are copies of training digits (closer than "
+           f"{COPY_DISTANCE} to one, in pixel distance; two different real digits are almost never that close). "
+           "The score cannot see that, but a generator that replays its data has learned nothing new.",
+           "Let G learn from the pictures through D only: no training digit stored inside G, no lookup.")
+    scale = (f"real digits score {ceiling.inception:.2f} and uniform noise {floor.inception:.2f} on the same "
+             f"judge")
+    figures = (f"on {RESULT_N} pictures from your generator, classifier score {got.inception:.2f} (target "
+               f"{target:g}; {scale})")
+    if got.inception >= target:
+        return (f"{figures}: confident {100 * got.confident:.0f} % (real digits {100 * ceiling.confident:.0f} %), "
+                f"evenness {got.evenness:.2f} (real {ceiling.evenness:.2f}); no picture copies a training digit "
+                f"(median distance to the nearest one {median:.2f}).")
+    share = np.array(got.counts) / got.n
+    most, least = int(share.argmax()), int(share.argmin())
+    measured = (f"The score is high only when each picture is read as one digit with confidence and all ten "
+                f"digits come out about equally often: yours are confident {100 * got.confident:.0f} % (real "
+                f"digits {100 * ceiling.confident:.0f} %) with evenness {got.evenness:.2f} (real "
+                f"{ceiling.evenness:.2f}).")
+    if got.inception < 2.0 and got.evenness < 0.5:
+        raise Fail(f"{figures}. {measured} Nearly every picture is read as the same digit: G draws almost the same "
+                   "picture for every noise vector (an untrained G paints the same grey fog; a collapsed one the same "
+                   "digit).",
+                   "Train it (images.train(G, D, ...)), and look at run.snapshots: if every picture is alike from "
+                   "some epoch on, G has collapsed; lower the learning rates or average G's weights (ema).")
+    if got.evenness < 0.9:
+        raise Fail(f"{figures}. {measured} Most of the shortfall is evenness: G draws {most} most often "
+                   f"({100 * share[most]:.0f} %) and {least} least ({100 * share[least]:.0f} %), a partial mode "
+                   "collapse.",
+                   "Average G's weights over the last steps (ema=0.995), lower D's learning rate, or train longer: "
+                   "a G that lost digits often finds them again.")
+    raise Fail(f"{figures}. {measured} Most of the shortfall is confidence: many pictures sit between two digits "
+               "or are smudged, so the classifier hesitates.",
+               "Train longer (in the guided run the score was still rising at epoch 40), average G's weights (ema), "
+               "try Adam with β₁ = 0 and a learning rate near 2e-3, or give G more channels.")
