@@ -49,7 +49,7 @@ from .recipes import recipe_named
 from .samplers import noise_sampler
 from .training import (REFERENCE_SIZE, SNAPSHOT_SIZE, Progress, Standardiser, as_target, check_spread, draw,
                        torch_threads)
-from .training import _optimizer as fits_optimizer
+from .training import make_optimizer as fits_optimizer
 from .validation import check_bool, check_int, check_number, check_seed, unknown_setting
 from .validation import short_repr as _show
 

@@ -477,7 +477,7 @@ def from_saved(data, path, *, generator=None, discriminator=None):
     try:
         recipe = Recipe.from_dict(data["recipe"])
         dim = data["dim"]
-        G, D = _build_models(recipe, dim)
+        G, D = build_models(recipe, dim)
         G, D = generator if generator is not None else G, discriminator if discriminator is not None else D
         std = Standardiser(dim)
         generator = DataGenerator(G, std)
@@ -606,7 +606,7 @@ def _accepts(fn, count):
     return True
 
 
-def _build_models(recipe, dim, generator=None):
+def build_models(recipe, dim, generator=None):
     """The recipe's G and D for ``dim``-dimensional data.
 
     With ``generator`` (a ``torch.Generator``) the weights are drawn from it instead of PyTorch's
@@ -656,7 +656,8 @@ def _make_models(recipe, dim):
     return G, D
 
 
-def _optimizer(recipe, params, lr):
+def make_optimizer(recipe, params, lr):
+    """The recipe's optimizer (Adam or SGD with momentum) for ``params`` at learning rate ``lr``."""
     if recipe.optimizer == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=recipe.momentum, fused=False)
     # fused: one kernel for all parameters, much less Python per step on small networks
@@ -931,8 +932,8 @@ def _train(target, rec, seed, callback, progress, guard, private=False, pieces=N
     G, D, rec = _players(rec, dim, pieces, private, seed)
     logits = _reads_logits(D)
     loss = losses.get(rec.loss)
-    d_opt = _optimizer(rec, D.parameters(), rec.lr_d)
-    g_opt = _optimizer(rec, G.parameters(), rec.lr_g)
+    d_opt = make_optimizer(rec, D.parameters(), rec.lr_d)
+    g_opt = make_optimizer(rec, G.parameters(), rec.lr_g)
     noise = noise_sampler(rec.noise)
     fixed_noise = noise(SNAPSHOT_SIZE, rec.noise_dim, generator=torch.Generator().manual_seed(seed + 12345))
     judge = D if rec.features == "per_sample" else _Judge(D, rec.features)          # D's raw output
@@ -1125,7 +1126,7 @@ def _players(rec, dim, pieces, private, seed):
         if width is not None and width != rec.noise_dim:
             rec = rec.replace(noise_dim=int(width))        # the noise this generator takes
     if G is None or D is None:
-        built_G, built_D = _build_models(rec, dim, generator=torch.Generator().manual_seed(seed) if private else None)
+        built_G, built_D = build_models(rec, dim, generator=torch.Generator().manual_seed(seed) if private else None)
         G = built_G if G is None else G
         D = built_D if D is None else D
     return G.train(), D.train(), rec

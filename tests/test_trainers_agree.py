@@ -15,7 +15,7 @@ import torch
 import gan_lesson as gl
 from gan_lesson import losses, samplers
 from gan_lesson.batched import _players, fit_many
-from gan_lesson.training import _build_models
+from gan_lesson.training import build_models
 
 TARGET = samplers.Gaussian(4, 1.25)
 
@@ -32,7 +32,7 @@ def test_each_gan_starts_from_the_weights_fit_starts_from(changes, dim):
     G, D = _players(recipe, dim, seeds)
     for i, seed in enumerate(seeds):
         torch.manual_seed(seed)                         # what fit does before building its pair
-        G1, D1 = _build_models(recipe, dim)
+        G1, D1 = build_models(recipe, dim)
         for stacked, single in ((G, G1), (D, D1)):
             layers = _linear_layers(single)
             assert len(layers) == len(stacked.blocks)
@@ -43,7 +43,7 @@ def test_each_gan_starts_from_the_weights_fit_starts_from(changes, dim):
 
 def _as_fits(D, i, recipe, dim):
     """GAN ``i`` of a stacked discriminator as the module fit trains, holding the same weights."""
-    _, single = _build_models(recipe, dim)
+    _, single = build_models(recipe, dim)
     with torch.no_grad():
         for block, layer in zip(D.blocks, _linear_layers(single)):
             layer.weight.copy_(block[i, :-1].T)
