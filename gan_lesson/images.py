@@ -19,7 +19,10 @@ unrecognisable) to 10 (every image a confident digit, all ten equally often).
 
 ``train(G, D, train_step=...)`` is the one image training loop: it trains the networks you
 give it, in place, with your step or the library's (``steps.d_step`` then ``steps.g_step``),
-and returns an ``ImageResult`` that samples from your G.
+and returns an ``ImageResult`` that samples from your G. Its defaults differ from DCGAN's
+optimizer: Adam with learning rate 2e-3 and β₁ = 0, and a running average of G's weights
+(``ema=0.995``). On the digits, 40 epochs (about 22 s on one thread) then reach a score of 7.66
+against 7.23 with DCGAN's 2e-4, β₁ = 0.5 and no average (seed 0).
 """
 import copy
 import html
@@ -567,7 +570,7 @@ class ImageResult:
     def __repr__(self):
         scores = [s for s in self.history.get("score", []) if not math.isnan(s)]
         score = f", score {scores[-1]:.2f}" if scores else ""
-        return f"ImageResult({self.status}: {self.epochs} epochs in {self.seconds:.1f} s{score})"
+        return f"ImageResult({self.status}: {_epochs(self.epochs)} in {self.seconds:.1f} s{score})"
 
 
 class _Progress:
@@ -726,7 +729,8 @@ def _divergence_message(which, value, epoch, kept, lr_d, lr_g, data):
     else:
         cause = (f"Likely cause: the learning rates are too high (lr_d={lr_d:g}, lr_g={lr_g:g}) and the weights blew "
                  f"up; try {max(lr_d, lr_g) / 10:g}.")
-    return f"{head} {cause} The result holds the weights from the end of epoch {kept}."
+    kept_text = f"the weights from the end of epoch {kept}" if kept else "the weights from before training"
+    return f"{head} {cause} The result holds {kept_text}."
 
 
 def train(generator, discriminator, *, train_step=None, data=None, epochs=None, seconds=None, batch_size=32,
@@ -867,15 +871,22 @@ def _train(G, D, train_step, data, epochs, seconds, batch_size, g_opt, d_opt, em
     run_time = time.perf_counter() - started
     epoch = _trim(history, snapshots)
     if status == "interrupted":
-        during = (f" (and {done_steps} of the {batches} steps of epoch {epoch + 1})" if done_steps else "")
-        message = (f"Training interrupted after epoch {epoch}{during}; the result holds the weights trained so far "
-                   f"and the record of {epoch} epochs.")
+        of = f" of {epochs}" if epochs is not None else ""
+        if done_steps:
+            record = f"the record of the {_epochs(epoch)} before" if epoch else "no record yet"
+            message = (f"Training interrupted during epoch {epoch + 1}{of}, after {done_steps} of its {batches} steps; "
+                       f"the result holds the weights trained so far and {record}.")
+        elif epoch:
+            message = (f"Training interrupted after epoch {epoch}{of}; the result holds the weights and the record "
+                       f"of those {_epochs(epoch)}.")
+        else:
+            message = "Training interrupted before its first step; the result holds the untrained G and D."
     if ema > 0:                                      # G itself holds the averaged weights it was judged by
         G.load_state_dict(G_avg.state_dict())
     if status == "finished":
         scores = [s for s in history["score"] if not math.isnan(s)]
         shown = f" · score {scores[-1]:.2f}" if scores else ""
-        message = f"{name}: {epoch} epochs in {run_time:.1f} s{shown}"
+        message = f"{name}: {_epochs(epoch)} in {run_time:.1f} s{shown}"
         bar.say(message)
     else:
         bar.say(message)
@@ -902,6 +913,10 @@ def _recalibrate(G, noise_dim, seed, n=1024, batch=256):
     G.train(was)
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
+
+
+def _epochs(n):
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
 
 
 def _record(history, snapshots, epoch, loss_d, loss_g, G, G_avg, D, logits, probe_real, probe_noise, fixed_noise,

@@ -1,9 +1,9 @@
 """Accidents in the image lessons: Ctrl-C (the notebook's stop button) at any moment, and a loss
 that becomes NaN.
 
-Notebook 10 trains with ``conditional.train_conditional``; notebook 09 trains its own loop, and the
-package's part there is the score's judge, ``images.digit_classifier``: about a second of training,
-after scikit-learn's first import, that no Ctrl-C may cut in half or throw away.
+Notebook 09 trains the student's networks with ``images.train``, notebook 10 with
+``conditional.train_conditional``; both use the score's judge, ``images.digit_classifier``: about a
+second of training, after scikit-learn's first import, that no Ctrl-C may cut in half or throw away.
 
 The slow tests start fresh interpreters (tests/sigint_harness.py) and send each a real SIGINT at a
 chosen moment of the call, all processes at once to keep the file short. Afterwards the process
@@ -87,10 +87,32 @@ out["score"] = images.digit_score(held).inception
 CLASSIFIER_CASES = {f"first call at {t} s": (CLASSIFIER_SETUP, "images.digit_classifier()", t)
                     for t in (0.01, 0.3, 1.0)}
 
+TRAIN_SETUP = """
+import torch
+from gan_lesson import images
+G = images.ImageGenerator(noise_dim=8, width=8, seed=0)
+D = images.ImageDiscriminator(width=8, seed=1)
+"""
+
+TRAIN_FOLLOW_UP = """
+out["status"], out["message"], out["epochs"] = r.status, r.message, r.epochs
+out["lengths"] = sorted({len(v) for v in r.history.values()})
+out["snapshots"] = len(r.snapshots)
+out["finite"] = bool(torch.isfinite(r.sample(20)).all())
+out["same_g"] = r.G is G
+G2, D2 = images.ImageGenerator(noise_dim=8, width=8, seed=0), images.ImageDiscriminator(width=8, seed=1)
+out["again"] = images.train(G2, D2, epochs=1, batch_size=64, progress=False).status
+""" + FOLLOW_UP_OPTIMIZERS
+
+# the first call loads the digits (scikit-learn's first import) and trains the judge inside the call
+TRAIN_CASES = {f"first call at {t} s": (TRAIN_SETUP, "r = images.train(G, D, epochs=20, batch_size=64, "
+                                                     "progress=False)", t) for t in (0.05, 1.0, 3.0)}
+
 
 def _run(case):
     setup, action, after = case
-    follow_up = CONDITIONAL_FOLLOW_UP if "train_conditional" in action else CLASSIFIER_FOLLOW_UP
+    follow_up = (CONDITIONAL_FOLLOW_UP if "train_conditional" in action else
+                 TRAIN_FOLLOW_UP if "images.train" in action else CLASSIFIER_FOLLOW_UP)
     try:
         return run_interrupted(setup, action + '\nout["returned"] = True', after, follow_up)
     except Exception as exc:       # (a process that printed no result) reported by its own test
@@ -101,7 +123,8 @@ def _run(case):
 def interrupted_runs():
     """Every case, each in its own fresh process, run side by side (a few seconds each)."""
     cases = {**{("conditional", k): v for k, v in CONDITIONAL_CASES.items()},
-             **{("classifier", k): v for k, v in CLASSIFIER_CASES.items()}}
+             **{("classifier", k): v for k, v in CLASSIFIER_CASES.items()},
+             **{("train", k): v for k, v in TRAIN_CASES.items()}}
     with ThreadPoolExecutor(max_workers=5) as pool:
         futures = {key: pool.submit(_run, case) for key, case in cases.items()}
         return {key: future.result() for key, future in futures.items()}
@@ -157,6 +180,23 @@ def test_ctrl_c_during_the_first_digit_classifier_leaves_it_whole(interrupted_ru
     assert out["accuracy"] == judge.accuracy and out["checksum"] == expected   # the same judge, the same scores
     held, _ = images.held_out_digits()
     assert out["score"] == pytest.approx(images.digit_score(held).inception)
+    assert out["optimizers_work"] and out["handler_restored"]
+
+
+# --------------------------------------------------------------------------- Ctrl-C: notebook 09's loop
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(TRAIN_CASES))
+def test_ctrl_c_during_images_train_returns_your_networks_trained(interrupted_runs, name):
+    out = _outcome(interrupted_runs, ("train", name))
+    assert out["error"] is None, out["error"]
+    assert not _escaped_from_the_call(out), "the KeyboardInterrupt escaped images.train"
+    assert out["follow_up_error"] is None, out["follow_up_error"]
+    assert out["status"] in ("interrupted", "finished"), out["message"]
+    assert out["lengths"] == [out["epochs"]] and out["snapshots"] == out["epochs"] + 1
+    if out["status"] == "interrupted":
+        assert out["message"].startswith("Training interrupted"), out["message"]
+    assert out["finite"] and out["same_g"] and out["again"] == "finished"
     assert out["optimizers_work"] and out["handler_restored"]
 
 
@@ -291,3 +331,78 @@ def test_a_nan_loss_from_far_off_pixels_names_them(monkeypatch, small):
     result = C.train_conditional(x * 5, y, epochs=2, seed=0, progress=False, measure=False)
     assert result.status == "diverged"
     assert "the discriminator loss became nan" in result.message and "outside [−1, 1]" in result.message
+
+
+# --------------------------------------------------------------------------- images.train: Ctrl-C and NaN
+
+def _pair():
+    return images.ImageGenerator(noise_dim=6, width=8, seed=0), images.ImageDiscriminator(width=8, seed=1)
+
+
+def _library_step_with(at, action):
+    """The library step, with ``action()`` done at call ``at`` (1-based): before the step for a Ctrl-C,
+    instead of the returned losses for a NaN."""
+    calls = {"n": 0}
+    step = images._library_step(True)
+
+    def train_step(G, D, g_opt, d_opt, real, z):
+        calls["n"] += 1
+        if calls["n"] == at and action == "ctrl-c":
+            signal.raise_signal(signal.SIGINT)
+        if calls["n"] == at and action == "raise":
+            raise KeyboardInterrupt
+        losses = step(G, D, g_opt, d_opt, real, z)
+        return (math.nan, losses[1]) if calls["n"] == at and action == "nan" else losses
+    return train_step
+
+
+def _same_weights(a, b):
+    return all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_ctrl_c_in_images_train_finishes_the_step_then_stops(small, capsys):
+    G, D = _pair()
+    result = images.train(G, D, train_step=_library_step_with(6, "ctrl-c"), data=small[0], epochs=4,
+                          batch_size=16, seed=0)
+    assert result.status == "interrupted" and result.epochs == 1 and result.G is G
+    assert result.message == ("Training interrupted during epoch 2 of 4, after 2 of its 4 steps; the result holds the "
+                              "weights trained so far and the record of the 1 epoch before.")
+    assert result.message in capsys.readouterr().out
+    assert {len(v) for v in result.history.values()} == {1} and len(result.snapshots) == 2
+    assert torch.isfinite(result.sample(10)).all()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    G1, D1 = _pair()
+    one = images.train(G1, D1, data=small[0], epochs=1, batch_size=16, seed=0, progress=False)
+    assert one.history["loss_d"] == result.history["loss_d"]          # the same first epoch, recorded whole
+    assert not _same_weights(one.G, result.G)                         # and two steps more of training
+
+
+def test_a_keyboard_interrupt_from_the_step_itself_stops_the_run(small):
+    G, D = _pair()
+    result = images.train(G, D, train_step=_library_step_with(3, "raise"), data=small[0], epochs=2,
+                          batch_size=16, seed=0, progress=False)
+    assert result.status == "interrupted" and result.epochs == 0 and len(result.snapshots) == 1
+    assert result.message == ("Training interrupted during epoch 1 of 2, after 2 of its 4 steps; the result holds the "
+                              "weights trained so far and no record yet.")
+
+
+def test_a_nan_loss_in_images_train_stops_with_the_last_epochs_weights(small, capsys):
+    G, D = _pair()
+    result = images.train(G, D, train_step=_library_step_with(6, "nan"), data=small[0], epochs=4, batch_size=16,
+                          seed=0)
+    assert result.status == "diverged" and result.epochs == 1
+    assert result.message.startswith("Training stopped in epoch 2: the discriminator loss became nan")
+    assert "learning rates are too high (lr_d=0.002, lr_g=0.002)" in result.message
+    assert result.message.endswith("The result holds the weights from the end of epoch 1.")
+    assert result.message in capsys.readouterr().out and "diverged" in repr(result)
+    G1, D1 = _pair()
+    one = images.train(G1, D1, data=small[0], epochs=1, batch_size=16, seed=0, progress=False)
+    assert _same_weights(one.G, result.G) and _same_weights(one.D, result.D)
+
+
+def test_a_nan_loss_from_far_off_pictures_names_them(small):
+    G, D = _pair()
+    result = images.train(G, D, train_step=_library_step_with(1, "nan"), data=small[0] * 5, epochs=2,
+                          batch_size=16, seed=0, progress=False)
+    assert result.status == "diverged" and result.epochs == 0
+    assert "far outside [−1, 1]" in result.message and result.message.endswith("the weights from before training.")

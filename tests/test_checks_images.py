@@ -1,11 +1,14 @@
 """The checkers of notebook 09: the notebook's solutions pass, each typical mistake in the
-convolutional generator, the convolutional discriminator and the DCGAN training step is named."""
+convolutional generator, the convolutional discriminator and the DCGAN training step is named, and
+the open challenge's judge passes digits, names what falls short and refuses copies."""
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gan_lesson import data, images
 from gan_lesson.checks import check_image_discriminator, check_image_generator, check_image_train_step
+from gan_lesson.checks.images import check_digit_result
 from notebook_cells import solution_namespace
 
 NOTEBOOK = "09_challenge_images.ipynb"
@@ -356,3 +359,105 @@ def test_step_leaves_networks_trainable(capsys):
         return out
 
     fails_with(check_image_train_step, frozen, "left frozen", capsys)
+
+
+# --------------------------------------------------------------------------- the open challenge's judge
+
+@pytest.fixture(scope="module")
+def held():
+    return images.held_out_digits()
+
+
+def _noisy_real(held, keep=None, sd=0.15):
+    """A stand-in generator: held-out real digits (of the labels below ``keep``) with pixel noise, so
+    that no picture is a copy; the judge reads them much as it reads real digits."""
+    x, labels = held
+    pool = x if keep is None else x[labels < keep]
+
+    def generator(z):
+        picked = pool[torch.arange(len(z)) % len(pool)]
+        return (picked + sd * torch.randn(picked.shape, generator=torch.Generator().manual_seed(1))).clamp(-1, 1)
+    return generator
+
+
+def test_digit_result_passes_pictures_the_judge_reads_as_digits(held, capsys):
+    ok, out = run(lambda g: check_digit_result(g, noise_dim=4), _noisy_real(held), capsys)
+    assert ok and out.startswith("✓ the open challenge"), out
+    assert "classifier score 8.78 (target 7.5; real digits score" in out and "no picture copies" in out, out
+    ok, out = run(lambda g: check_digit_result(g, noise_dim=4, target=9.5), _noisy_real(held), capsys)
+    assert not ok and "(target 9.5;" in out, out
+
+
+def test_digit_result_explains_an_untrained_generator(solutions, capsys):
+    G = images.init_weights(solutions["make_generator"](16), torch.Generator().manual_seed(0))
+    out = fails_with(check_digit_result, G, "classifier score 1.00 (target 7.5", capsys)
+    assert "Nearly every picture is read as the same digit" in out and "Hint: Train it" in out, out
+
+
+def test_digit_result_names_a_partial_collapse(held, capsys):
+    out = fails_with(lambda g: check_digit_result(g, noise_dim=4), _noisy_real(held, keep=5),
+                     "Most of the shortfall is evenness", capsys)
+    assert "the judge reads 4 in 23 % of the pictures and never 6 or 9, a partial mode collapse" in out, out
+    assert "confident 91 % (real digits 91 %)" in out, out
+
+
+def test_digit_result_names_pictures_between_digits(held, capsys):
+    x, _ = held
+
+    def blends(z):                                 # two different real digits laid on each other
+        n = torch.arange(len(z))
+        return (x[n % len(x)] + x[(7 * n + 3) % len(x)]) / 2
+
+    out = fails_with(lambda g: check_digit_result(g, noise_dim=4), blends, "Most of the shortfall is confidence",
+                     capsys)
+    assert "confident 34 %" in out and "Hint: Train longer" in out, out
+
+
+def test_digit_result_refuses_copies_of_the_training_digits(capsys):
+    digits = data.load_digits()[0]
+    out = fails_with(lambda g: check_digit_result(g, noise_dim=3), lambda z: digits[:len(z)],
+                     "100 % of your generator's pictures are copies of training digits", capsys)
+    assert "learned nothing new" in out, out
+
+
+def _dense(width):
+    """An untrained dense generator, noise (n, 5) -> (n, width), the same weights every time."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Linear(5, width), nn.Tanh())
+
+
+@pytest.mark.parametrize("generator, kwargs, words", [
+    (lambda z: torch.zeros(len(z), 1, 16, 16), dict(noise_dim=2), r"made pictures of shape (1000, 1, 16, 16)"),
+    (lambda z: torch.full((len(z), 1, 8, 8), float("nan")), dict(noise_dim=2), "NaN or infinite pixels"),
+    (lambda z: torch.full((len(z), 1, 8, 8), 3.0), dict(noise_dim=2), "End G with nn.Tanh()"),
+    (lambda z: torch.zeros(len(z), 1, 8, 8), {}, "cannot tell how long your generator's noise vectors are"),
+    (lambda z: [0.0] * len(z), dict(noise_dim=2), "returned a list, not a tensor of pictures"),
+    (_dense(64), {}, "Both fall short: most pictures are no clear digit"),
+    (_dense(32), {}, "made pictures of shape (1000, 32)"),
+    ("G", {}, "must be your trained generator"),
+    (images.ImageGenerator, {}, "you passed the class ImageGenerator itself"),
+])
+def test_digit_result_names_what_it_cannot_judge(generator, kwargs, words, capsys):
+    fails_with(lambda g: check_digit_result(g, **kwargs), generator, words, capsys)
+
+
+def test_digit_result_reads_flat_rows_and_a_trained_result(solutions, capsys):
+    ok, out = run(lambda g: check_digit_result(g, noise_dim=2), lambda z: torch.zeros(len(z), 64) - 1, capsys)
+    assert not ok and "classifier score" in out, out                 # (n, 64) rows read as 8×8 pictures
+    G = images.init_weights(solutions["make_generator"](16), torch.Generator().manual_seed(0))
+    D = images.init_weights(solutions["make_discriminator"](), torch.Generator().manual_seed(1))
+    result = images.train(G, D, data=data.load_digits()[0][:64], epochs=1, batch_size=32, progress=False)
+    ok, out = run(check_digit_result, result, capsys)
+    assert f"classifier score {result.score().inception:.2f} (target 7.5" in out, out
+
+
+def test_digit_result_leaves_the_random_state_and_g_alone(solutions, capsys):
+    G = images.init_weights(solutions["make_generator"](16), torch.Generator().manual_seed(0))
+    G.train()
+    before = [t.clone() for t in G.state_dict().values()]
+    state = torch.get_rng_state()
+    first = run(check_digit_result, G, capsys)[1]
+    assert first == run(check_digit_result, G, capsys)[1]
+    assert torch.equal(state, torch.get_rng_state()) and G.training
+    assert all(torch.equal(a, b) for a, b in zip(before, G.state_dict().values()))

@@ -277,7 +277,7 @@ def test_a_time_budget_stops_after_the_epoch_under_way(few, capsys):
     result = images.train(G, D, data=few, seconds=0.05, batch_size=16, seed=0)
     assert result.status == "finished" and result.epochs >= 1
     out = capsys.readouterr().out
-    assert f"image GAN: {result.epochs} epochs in" in out and "· score" in out
+    assert f"image GAN: {result.epochs} epoch" in out and "· score" in out
 
 
 def test_other_pictures_train_without_a_score(tmp_path):

@@ -727,12 +727,21 @@ def check_digit_result(G, noise_dim=None, target=TARGET):
                    "digit).",
                    "Train it (images.train(G, D, ...)), and look at run.snapshots: if every picture is alike from "
                    "some epoch on, G has collapsed; lower the learning rates or average G's weights (ema).")
-    if got.evenness < 0.9:
-        raise Fail(f"{figures}. {measured} Most of the shortfall is evenness: G draws {most} most often "
-                   f"({100 * share[most]:.0f} %) and {least} least ({100 * share[least]:.0f} %), a partial mode "
-                   "collapse.",
-                   "Average G's weights over the last steps (ema=0.995), lower D's learning rate, or train longer: "
-                   "a G that lost digits often finds them again.")
+    uneven, unsure = got.evenness < 0.9, got.confident < 0.5 * ceiling.confident
+    if uneven:
+        missing = [str(k) for k in range(10) if got.counts[k] == 0]
+        rarest = (f"never {', '.join(missing[:-1])} or {missing[-1]}" if len(missing) > 1 else
+                  f"never {missing[0]}" if missing else f"{least} in only {100 * share[least]:.0f} %")
+        readings = f"the judge reads {most} in {100 * share[most]:.0f} % of the pictures and {rarest}"
+        collapse_hint = ("Average G's weights over the last steps (ema=0.995), lower D's learning rate, or train "
+                         "longer: a G that lost digits often finds them again.")
+    if uneven and unsure:
+        raise Fail(f"{figures}. {measured} Both fall short: most pictures are no clear digit, and {readings}.",
+                   "First make the pictures digits: train (longer), and look at run.snapshots; once they are "
+                   "digits, see whether all ten come out.")
+    if uneven:
+        raise Fail(f"{figures}. {measured} Most of the shortfall is evenness: {readings}, a partial mode collapse "
+                   "(G has lost some digits).", collapse_hint)
     raise Fail(f"{figures}. {measured} Most of the shortfall is confidence: many pictures sit between two digits "
                "or are smudged, so the classifier hesitates.",
                "Train longer (in the guided run the score was still rising at epoch 40), average G's weights (ema), "
