@@ -24,6 +24,7 @@ optimizer: Adam with learning rate 2e-3 and β₁ = 0, and a running average of 
 (``ema=0.995``). On the digits, 40 epochs (about 22 s on one thread) then reach a score of 7.66
 against 7.23 with DCGAN's 2e-4, β₁ = 0.5 and no average (seed 0).
 """
+import contextlib
 import copy
 import html
 import inspect
@@ -752,9 +753,8 @@ def train(generator, discriminator, *, train_step=None, data=None, epochs=None, 
     running average of G's weights: after step t, ``avg ← d·avg + (1 − d)·G`` with
     d = min(ema, t / (t + 9)), so that the average soon forgets the untrained start; its batch-norm
     statistics are measured afresh after every epoch. The snapshots and scores are taken from it,
-    and G ends up holding it. ``noise_dim``: the noise
-    length (default: read from G's first layer). ``seed`` fixes the batches, the noise and any
-    random number your code draws. On 8×8 greyscale pictures the digit score of 1000 pictures is
+    and G ends up holding it. ``noise_dim``: the noise length (default: read from G's first
+    layer). ``seed`` fixes the batches, the noise and any random number your code draws. On 8×8 greyscale pictures the digit score of 1000 pictures is
     measured every ``score_every`` epochs. ``progress`` prints a progress line and a closing line.
 
     Ctrl-C (the notebook's stop button) stops after the step under way and returns what was
@@ -835,6 +835,7 @@ def _train(G, D, train_step, data, epochs, seconds, batch_size, g_opt, d_opt, em
     batches = len(data) // batch_size
     started = time.perf_counter()
     status, message, epoch, done_steps, steps_done = "finished", "", 0, 0, 0
+    warned = []                                      # the epoch of a warning already given
     try:
         while (epochs is None or epoch < epochs) and (seconds is None or time.perf_counter() - started < seconds):
             order = torch.randperm(len(data), generator=rng)
@@ -858,7 +859,7 @@ def _train(G, D, train_step, data, epochs, seconds, batch_size, g_opt, d_opt, em
             if ema > 0:
                 _recalibrate(G_avg, noise_dim, seed + 4)
             _record(history, snapshots, epoch, loss_d / batches, loss_g / batches, G, G_avg, D, logits, probe_real,
-                    probe_noise, fixed_noise, score_noise, measure and epoch % score_every == 0, started)
+                    probe_noise, fixed_noise, score_noise, measure and epoch % score_every == 0, started, warned)
             saved = _weights(G, D, G_avg)
             bar.update(epoch, history["score"][-1])
     except KeyboardInterrupt:
@@ -882,6 +883,9 @@ def _train(G, D, train_step, data, epochs, seconds, batch_size, g_opt, d_opt, em
         else:
             message = "Training interrupted before its first step; the result holds the untrained G and D."
     if ema > 0:                                      # G itself holds the averaged weights it was judged by
+        if status == "interrupted" and done_steps:
+            with contextlib.suppress(KeyboardInterrupt):         # (a second Ctrl-C: keep the last statistics)
+                _recalibrate(G_avg, noise_dim, seed + 4)         # the average moved since its last statistics
         G.load_state_dict(G_avg.state_dict())
     if status == "finished":
         scores = [s for s in history["score"] if not math.isnan(s)]
@@ -902,17 +906,39 @@ def _recalibrate(G, noise_dim, seed, n=1024, batch=256):
     if not norms:
         return
     momenta = [m.momentum for m in norms]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None                        # a plain average over the batches below
+    saved = [copy.deepcopy(m.state_dict()) for m in norms]
     was = G.training
-    G.train()
-    rng = torch.Generator().manual_seed(seed)
-    for _ in range(n // batch):
-        G(torch.randn(batch, noise_dim, generator=rng))
-    G.train(was)
-    for m, momentum in zip(norms, momenta):
-        m.momentum = momentum
+    try:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None                    # a plain average over the batches below
+        G.train()
+        rng = torch.Generator().manual_seed(seed)
+        for _ in range(n // batch):
+            G(torch.randn(batch, noise_dim, generator=rng))
+    except BaseException:                        # cut short: the statistics G had before
+        for m, state in zip(norms, saved):
+            m.load_state_dict(state)
+        raise
+    finally:
+        G.train(was)
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+
+
+def _score_of(pictures, epoch, warned):
+    """The digit score of G's pictures, or None when the judge cannot read them (said once a run)."""
+    lo, hi = float(pictures.min()), float(pictures.max())
+    if not math.isfinite(lo + hi) or lo < -1.05 or hi > 1.05:
+        if not warned:
+            warned.append(epoch)
+            warnings.warn(f"images.train: no digit score from epoch {epoch} on: G's pictures run from {lo:.3g} to "
+                          f"{hi:.3g}, and the judge reads pictures in [−1, 1] (end G with nn.Tanh()); the score is NaN "
+                          f"for every epoch whose pictures leave that range.", stacklevel=5)
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # (a G that never paints below 0 is scored as it is)
+        return digit_score(pictures)
 
 
 def _epochs(n):
@@ -920,13 +946,13 @@ def _epochs(n):
 
 
 def _record(history, snapshots, epoch, loss_d, loss_g, G, G_avg, D, logits, probe_real, probe_noise, fixed_noise,
-            score_noise, measure, started):
+            score_noise, measure, started, warned):
     """One epoch's row of every column and its snapshot (an interrupted record is trimmed away).
     D(x) and D(G(z)) read the game as it stands: D against the G it trains against (not the average)."""
     d_real = _belief(D, probe_real, logits)
     d_fake = _belief(D, _look(G, probe_noise), logits)
     nan = float("nan")
-    score = digit_score(generate(G_avg, noise=score_noise)) if measure else None
+    score = _score_of(generate(G_avg, noise=score_noise), epoch, warned) if measure else None
     snapshots.append((epoch, generate(G_avg, noise=fixed_noise)))
     row = (epoch, loss_d, loss_g, d_real, d_fake, score.inception if score else nan,
            score.confident if score else nan, score.evenness if score else nan, time.perf_counter() - started)

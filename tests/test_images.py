@@ -377,3 +377,14 @@ def test_your_own_optimizers_are_used(few):
     g0, d0 = _flat(G).clone(), _flat(D).clone()
     images.train(G, D, data=few, epochs=1, batch_size=16, ema=0, g_opt=g_opt, d_opt=d_opt, progress=False)
     assert torch.equal(_flat(G), g0) and torch.equal(_flat(D), d0)        # learning rate 0: nothing moved
+
+
+def test_a_generator_outside_minus_one_to_one_trains_without_a_score(few):
+    G = nn.Sequential(nn.Linear(6, 64), nn.Unflatten(1, (1, 8, 8)))          # no tanh: any value
+    with torch.no_grad():
+        G[0].bias.fill_(3.0)
+    D = images.ImageDiscriminator(width=8, seed=1)
+    with pytest.warns(UserWarning, match=r"no digit score from epoch 1 on: G's pictures run from .* \(end G with ") as said:
+        result = images.train(G, D, data=few, epochs=2, batch_size=16, progress=False)
+    assert len(said) == 1 and said[0].filename == __file__                # once, pointing at the call
+    assert result.status == "finished" and all(math.isnan(s) for s in result.history["score"])
