@@ -11,7 +11,7 @@ is imported below by name from the module that defines it: a new checker is adde
 from .core import call, checker, expect  # noqa: F401  (for writing new checkers)
 from .conditional import check_generator_input
 from .failures import check_diagnose_run
-from .images import check_image_discriminator, check_image_generator, check_image_train_step
+from .images import check_digit_result, check_image_discriminator, check_image_generator, check_image_train_step
 from .losses import check_d_loss, check_g_loss, check_logit_gradient
 from .models import check_make_discriminator, check_make_generator
 from .paradigms import check_paradigm_quiz
@@ -25,6 +25,7 @@ __all__ = [
     "check_generator_input",                                                        # conditional
     "check_diagnose_run",                                                           # failures
     "check_image_generator", "check_image_discriminator", "check_image_train_step",  # images
+    "check_digit_result",
     "check_d_loss", "check_g_loss", "check_logit_gradient",                         # losses
     "check_make_generator", "check_make_discriminator",                             # models
     "check_paradigm_quiz",                                                          # paradigms
