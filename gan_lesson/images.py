@@ -41,7 +41,7 @@ from torch import nn
 
 from . import plots, steps
 from .interrupts import interrupt_guard, warm_up
-from .training import torch_threads
+from .training import reads_logits, torch_threads
 from .validation import check_bool, check_callable, check_int, check_number, short_repr
 
 __all__ = ["ImageGenerator", "ImageDiscriminator", "init_weights", "generate", "to_grid", "image_grid",
@@ -633,15 +633,6 @@ def _check_step(train_step):
     return train_step
 
 
-def _reads_logits(D):
-    """Whether D returns raw scores: its own ``outputs_logits`` if it says, else whether it does not end in a sigmoid."""
-    said = getattr(D, "outputs_logits", None)
-    if said is not None:
-        return bool(said)
-    leaves = [m for m in D.modules() if not list(m.children())]
-    return not (leaves and isinstance(leaves[-1], nn.Sigmoid))
-
-
 def _library_step(logits):
     """The step ``train`` uses when you give none: ``steps.d_step`` then ``steps.g_step`` (notebook 05's)
     with the non-saturating loss, on the same noise."""
@@ -776,7 +767,7 @@ def train(generator, discriminator, *, train_step=None, data=None, epochs=None, 
                 raise ValueError(f"{who} has no trainable parameters, so there is nothing to train.")
         if generator is discriminator:
             raise ValueError("generator and discriminator are the same module; give two separate networks.")
-        step = _check_step(train_step) if train_step is not None else _library_step(_reads_logits(discriminator))
+        step = _check_step(train_step) if train_step is not None else _library_step(reads_logits(discriminator))
         data = _check_images(data)
         if epochs is None and seconds is None:
             epochs = 40
@@ -824,7 +815,7 @@ def _train(G, D, train_step, data, epochs, seconds, batch_size, g_opt, d_opt, em
     D.train()
     G_avg = copy.deepcopy(G).requires_grad_(False) if ema > 0 else G          # what is shown and returned
     averaged = list(zip(G_avg.parameters(), G.parameters())) if ema > 0 else []
-    logits = _reads_logits(D)
+    logits = reads_logits(D)
     fixed_noise = torch.randn(SNAPSHOT_N, noise_dim, generator=torch.Generator().manual_seed(seed + 1))
     probe_real = data[torch.randperm(len(data), generator=torch.Generator().manual_seed(seed + 2))[:PROBE_N]]
     probe_noise = torch.randn(len(probe_real), noise_dim, generator=torch.Generator().manual_seed(seed + 3))

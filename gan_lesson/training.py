@@ -48,7 +48,7 @@ from .samplers import Empirical, Sampler, noise_sampler
 from .validation import MAX_SEED, check_bool, check_callable, check_int, check_seed, unknown_setting
 from .validation import short_repr as _show
 
-__all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser", "as_target", "draw", "Progress", "write_result", "read_result",
+__all__ = ["fit", "load", "FitResult", "History", "TrainingState", "Standardiser", "as_target", "draw", "Progress", "write_result", "read_result", "reads_logits",
            "DataGenerator", "DataDiscriminator", "torch_threads", "check_spread"]
 
 FORMAT = "gan-lesson/fit-result"
@@ -930,7 +930,7 @@ def _train(target, rec, seed, callback, progress, guard, private=False, pieces=N
 
     # --- the players: the student's own where given, else the recipe's
     G, D, rec = _players(rec, dim, pieces, private, seed)
-    logits = _reads_logits(D)
+    logits = reads_logits(D)
     loss = losses.get(rec.loss)
     d_opt = make_optimizer(rec, D.parameters(), rec.lr_d)
     g_opt = make_optimizer(rec, G.parameters(), rec.lr_g)
@@ -1109,7 +1109,7 @@ def _restore(saved, *modules):
         m.load_state_dict(state)
 
 
-def _reads_logits(D):
+def reads_logits(D):
     """Whether D returns raw scores: its own ``outputs_logits`` if it says, else whether it does not end in a sigmoid."""
     said = getattr(D, "outputs_logits", None)
     if said is not None:
