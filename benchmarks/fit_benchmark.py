@@ -24,7 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import gan_lesson as gl  # noqa: E402
 from gan_lesson import samplers  # noqa: E402
-from gan_lesson.metrics import sliced_wasserstein, wasserstein_1d  # noqa: E402
+from gan_lesson.maths.metrics import sliced_wasserstein, wasserstein_1d  # noqa: E402
 
 N_EVAL = 50_000
 

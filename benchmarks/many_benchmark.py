@@ -6,7 +6,7 @@
 
 The same modern recipe (with the given batch size and epochs) is trained for every seed, first
 one by one with ``gan_lesson.fit`` (one thread, its fastest setting for a single small GAN),
-then all at once with ``gan_lesson.batched.fit_many``. The two alternate ``--repeats`` times, so
+then all at once with ``gan_lesson.training.many.fit_many``. The two alternate ``--repeats`` times, so
 that both see the same load on a shared machine; the medians are printed, as wall seconds and as
 CPU seconds of this process (less sensitive to other processes), with GANs trained per second
 and the speed-up per GAN. The median distance to the target of both (the same quantity: the
@@ -25,7 +25,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import gan_lesson as gl  # noqa: E402
-from gan_lesson.batched import fit_many  # noqa: E402
+from gan_lesson.training.many import fit_many  # noqa: E402
 
 
 def main():

@@ -15,7 +15,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import gan_lesson as gl  # noqa: E402
-from gan_lesson.metrics import moments, wasserstein_1d  # noqa: E402
+from gan_lesson.maths.metrics import moments, wasserstein_1d  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1] / "gan_lesson" / "records" / "classic_runs.json"
 

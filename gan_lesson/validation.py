@@ -5,13 +5,14 @@ value) whose message names the parameter, repeats the value it received and says
 accepted, e.g. ``lr_d must be a finite number > 0; got -0.1.``
 """
 import difflib
+import inspect
 import math
 import numbers
 
 import numpy as np
 import torch
 
-__all__ = ["short_repr", "unknown_setting", "check_number", "check_int", "check_seed", "check_choice", "check_callable", "check_bool",
+__all__ = ["accepts_arguments", "short_repr", "unknown_setting", "check_number", "check_int", "check_seed", "check_choice", "check_callable", "check_bool",
            "MAX_SEED"]
 
 #: Seeds are whole numbers from 0 to MAX_SEED (what numpy's and PyTorch's generators both take,
@@ -157,3 +158,14 @@ def real_numbers(name, x, accepted="numbers in a tensor or array"):
     what = _TEXT_KINDS.get(kind)
     shown = f"{what} {short_repr(original)}" if what else f"{short_repr(original)} of type {type(original).__name__}"
     raise TypeError(f"{name} must be {accepted}; got {shown}.")
+
+
+def accepts_arguments(fn, count):
+    """Whether ``fn`` can be called with ``count`` positional arguments (True when it cannot be told)."""
+    try:
+        inspect.signature(fn).bind(*range(count))
+    except TypeError:
+        return False
+    except ValueError:          # no signature to read (some built-ins): let the call itself tell
+        return True
+    return True

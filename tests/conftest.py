@@ -13,7 +13,7 @@ torch.set_num_threads(1)
 
 @pytest.fixture
 def gaussian():
-    from gan_lesson.samplers import Gaussian
+    from gan_lesson.maths.samplers import Gaussian
     return Gaussian(4.0, 1.25)
 
 

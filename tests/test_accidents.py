@@ -13,7 +13,7 @@ import torch
 
 import gan_lesson as gl
 from gan_lesson import samplers
-from gan_lesson.batched import MEMORY_LIMIT, estimate_bytes, fit_many, stability_map
+from gan_lesson.training.many import MEMORY_LIMIT, estimate_bytes, fit_many, stability_map
 from gan_lesson.training import History
 
 from sigint_harness import run_interrupted
@@ -130,7 +130,7 @@ out["records"] = len(result.history["epoch"])
 out["rows"] = result.history["distance"].shape[0]
 out["finite"] = bool(np.isfinite(result.distance).all())
 """
-    out = run_interrupted("import numpy as np, torch\nimport gan_lesson as gl\nfrom gan_lesson.batched import fit_many",
+    out = run_interrupted("import numpy as np, torch\nimport gan_lesson as gl\nfrom gan_lesson.training.many import fit_many",
                           action, 1.5, WORKS_AFTER)
     assert out["error"] is None and not out["escaped"], out
     assert out["follow_up_error"] is None, out["follow_up_error"]
@@ -141,7 +141,7 @@ out["finite"] = bool(np.isfinite(result.distance).all())
 @pytest.mark.slow
 def test_ctrl_c_in_a_dashboard_run_in_the_calling_thread():
     action = """
-from gan_lesson.widgets import Dashboard
+from gan_lesson.views.widgets import Dashboard
 dash = Dashboard(background=False)
 dash.epochs.value = 5000
 dash.train(blocking=True)
@@ -318,7 +318,7 @@ def test_sample_refuses_a_billion_rows():
 def test_a_background_run_leaves_the_notebooks_random_numbers_and_threads_alone():
     """The accident: the run re-seeded and restored PyTorch's global generator from its thread,
     so the notebook's next random numbers repeated ones drawn before."""
-    from gan_lesson.widgets import Dashboard
+    from gan_lesson.views.widgets import Dashboard
     torch.manual_seed(123)
     undisturbed = torch.rand(40)
     threads = torch.get_num_threads()
@@ -356,7 +356,7 @@ def test_a_classic_background_run_is_the_same_run_as_in_the_notebook():
 
 
 def test_the_dashboard_takes_a_data_set_as_fit_does():
-    from gan_lesson.widgets import Dashboard
+    from gan_lesson.views.widgets import Dashboard
     data = torch.randn(3000, 1) * 2 + 5
     dash = Dashboard(data, background=False)
     assert dash.target.value.startswith("custom: your data (3000 samples")
@@ -605,10 +605,10 @@ def test_a_misspelt_setting_is_named_with_the_one_meant():
 
 
 def test_every_module_in_the_readme_is_reachable_from_the_package():
-    """The accident: gl.batched.fit_many raised AttributeError though README lists the module."""
+    """The accident: gl.many.fit_many raised AttributeError though README lists the module."""
     import subprocess
     import sys
-    code = ("import gan_lesson as gl; gl.batched.fit_many; gl.widgets.Dashboard; gl.surfaces; gl.sequences; "
+    code = ("import gan_lesson as gl; gl.many.fit_many; gl.widgets.Dashboard; gl.surfaces; gl.sequences; "
             "gl.data.load_digits; gl.images; gl.conditional; gl.checks; gl.student_copy")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 

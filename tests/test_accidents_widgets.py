@@ -14,7 +14,7 @@ from traitlets import TraitError
 
 import gan_lesson as gl
 from gan_lesson import samplers
-from gan_lesson.widgets import PRESETS, TARGETS, Dashboard, stop_all
+from gan_lesson.views.widgets import PRESETS, TARGETS, Dashboard, stop_all
 
 
 def until(condition, timeout=60.0, what="the condition"):

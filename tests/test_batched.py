@@ -5,9 +5,9 @@ import torch
 
 import gan_lesson as gl
 from gan_lesson import losses, metrics, samplers
-from gan_lesson.batched import (_ACTIVATIONS, REFUSED, StackedMLP, _d_loss, _Distance, _g_loss, _generate,
+from gan_lesson.training.many import (_ACTIVATIONS, REFUSED, StackedMLP, _d_loss, _Distance, _g_loss, _generate,
                                 _output_gradient, _Pass, _penalised_gradient, estimate_bytes, fit_many, stability_map)
-from gan_lesson.models import MLPDiscriminator
+from gan_lesson.maths.models import MLPDiscriminator
 
 
 def test_stacked_models_get_independent_gradients():
@@ -260,7 +260,7 @@ def test_the_memory_estimate_bounds_the_measured_peak(changes, dim):
     import sys
     code = f"""
 import resource, torch, gan_lesson as gl
-from gan_lesson.batched import fit_many, estimate_bytes
+from gan_lesson.training.many import fit_many, estimate_bytes
 fit_many(gl.samplers.Gaussian(), seeds=2, epochs=2, progress=False)          # PyTorch's own first-use memory
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 recipe = gl.RECIPES["modern"].replace(**{changes!r})
@@ -289,7 +289,7 @@ def test_every_activation_of_the_models_is_stacked():
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 def test_one_learning_rate_per_gan_steps_as_fits_optimizer_does(optimizer):
     """With one rate for all, fit_many uses fit's own optimiser; with one per GAN, the same rule per element."""
-    from gan_lesson.batched import _FitsOptimizer, _optimizer
+    from gan_lesson.training.many import _FitsOptimizer, _optimizer
     recipe = gl.RECIPES["modern"].replace(optimizer=optimizer, momentum=0.9)
     nets = [StackedMLP((2, 5, 1), "silu", seeds=[0, 1, 2]) for _ in range(2)]
     same, apart = _optimizer(recipe, nets[0], [1e-2] * 3), _optimizer(recipe, nets[1], [1e-2, 1e-2, 2e-2])

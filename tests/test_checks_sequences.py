@@ -9,7 +9,7 @@ from torch import nn
 from gan_lesson.checks import check_series_losses, check_series_models, check_series_scaler, check_series_steps
 from gan_lesson.checks.sequences import (JOINT_TARGET, OPEN_TOL, OPEN_VALIDITY_TARGET, RESULT_N, VALIDITY_TARGET,
                                          check_series_result)
-from gan_lesson.sequences import validity
+from gan_lesson.lessons.sequences import validity
 from notebook_cells import solution_namespace
 
 NOTEBOOK = "08_challenge_sequences.ipynb"

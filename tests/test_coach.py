@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from gan_lesson.coach import KINDS, Diagnosis, diagnose
-from gan_lesson.recipes import PRESETS
+from gan_lesson.training.coach import KINDS, Diagnosis, diagnose
+from gan_lesson.training.recipes import PRESETS
 from gan_lesson.training import History
 
 RUNS = json.loads((Path(__file__).parent / "data" / "coach_histories.json").read_text())["runs"]
@@ -42,7 +42,7 @@ def test_the_recordings_cover_every_preset_that_expects_a_diagnosis():
 def test_every_preset_trained_live_gets_its_own_diagnosis(name):
     """The recordings can go stale when the package changes: train each preset now, on a seed
     the recordings do not hold, through the dashboard, and read what its coach says."""
-    from gan_lesson.widgets import Dashboard
+    from gan_lesson.views.widgets import Dashboard
     dash = Dashboard(background=False, preset=name)
     dash.seed.value = 2
     dash.train(blocking=True)

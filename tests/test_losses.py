@@ -155,7 +155,7 @@ def test_the_registry_says_what_each_loss_reads_and_needs():
     lambda: losses.get("hinge"),
     lambda: gl.fit(gl.samplers.Gaussian(), loss="hinge", epochs=1, progress=False),
     lambda: gl.RECIPES["modern"].replace(loss="hinge"),
-    lambda: gl.batched.fit_many(gl.samplers.Gaussian(), seeds=2, loss="hinge", epochs=1, progress=False),
+    lambda: gl.many.fit_many(gl.samplers.Gaussian(), seeds=2, loss="hinge", epochs=1, progress=False),
 ])
 def test_an_unknown_loss_is_an_error_everywhere(call):
     with pytest.raises(ValueError, match="loss must be one of 'non_saturating'.*got 'hinge'"):

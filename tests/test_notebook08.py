@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from gan_lesson.checks.sequences import (JOINT_TARGET, OPEN_TOL, OPEN_VALIDITY_TARGET, VALIDITY_TARGET,
                                          check_series_result)
-from gan_lesson.sequences import coverage, joint_coverage, validity
+from gan_lesson.lessons.sequences import coverage, joint_coverage, validity
 from notebook_cells import cells, solution_namespace
 
 NOTEBOOK = "08_challenge_sequences.ipynb"

@@ -138,7 +138,7 @@ def test_stability_heatmap_annotates_every_cell_and_marks_one():
 
 def test_stability_heatmap_of_a_real_map():
     from gan_lesson import samplers
-    from gan_lesson.batched import stability_map
+    from gan_lesson.training.many import stability_map
     grid = stability_map(samplers.Gaussian(), lr_d=[1e-3, 2e-3], lr_g=[2e-3], seeds=1, epochs=20, progress=False)
     ax = plots.stability_heatmap(grid, title="tiny")
     assert len(ax.texts) == 2 and ax.get_title() == "tiny"

@@ -10,8 +10,8 @@ import pytest
 
 import gan_lesson.checks
 from gan_lesson import recipes
-from gan_lesson.coach import KINDS
-from gan_lesson.recipes import PRESETS, RECIPES, SEED, SETTINGS, TARGETS, Recipe, check_presets, describe
+from gan_lesson.training.coach import KINDS
+from gan_lesson.training.recipes import PRESETS, RECIPES, SEED, SETTINGS, TARGETS, Recipe, check_presets, describe
 
 CLASSIC, MODERN = RECIPES["classic"], RECIPES["modern"]
 

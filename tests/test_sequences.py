@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gan_lesson import samplers
-from gan_lesson.sequences import JOINT_BINS, TOL, coverage, coverage_of, joint_coverage, score, steps, validity
+from gan_lesson.lessons.sequences import JOINT_BINS, TOL, coverage, coverage_of, joint_coverage, score, steps, validity
 
 
 @pytest.fixture(scope="module")

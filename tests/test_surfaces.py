@@ -11,7 +11,7 @@ from matplotlib.quiver import Quiver  # noqa: E402
 from torch import nn  # noqa: E402
 
 from gan_lesson import surfaces  # noqa: E402
-from gan_lesson.surfaces import decision_surface, generator_push, warped_grid  # noqa: E402
+from gan_lesson.lessons.surfaces import decision_surface, generator_push, warped_grid  # noqa: E402
 
 
 @pytest.fixture

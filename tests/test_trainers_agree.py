@@ -14,7 +14,7 @@ import torch
 
 import gan_lesson as gl
 from gan_lesson import losses, samplers
-from gan_lesson.batched import _players, fit_many
+from gan_lesson.training.many import _players, fit_many
 from gan_lesson.training import build_models
 
 TARGET = samplers.Gaussian(4, 1.25)

@@ -8,7 +8,7 @@ import torch
 
 import gan_lesson as gl
 from gan_lesson import samplers
-from gan_lesson.metrics import distance
+from gan_lesson.maths.metrics import distance
 
 SGD_SETUP = gl.RECIPES["modern"].replace(optimizer="sgd", momentum=0.9)
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from gan_lesson import RECIPES, plots, recipes, samplers, widgets
-from gan_lesson.widgets import PRESETS, TARGETS, Dashboard, estimate_seconds
+from gan_lesson.views.widgets import PRESETS, TARGETS, Dashboard, estimate_seconds
 from timing import wait_scaled
 
 
@@ -124,7 +124,7 @@ def test_custom_target_and_estimate():
 # --------------------------------------------------------------------------- controls from the declaration
 
 def test_every_control_is_made_from_its_settings_declaration(dash):
-    """Each slider's range, scale and label and each menu's choices are read from gan_lesson.recipes."""
+    """Each slider's range, scale and label and each menu's choices are read from gan_lesson.training.recipes."""
     for name in recipes.CONTROLLED:
         declared = recipes.SEED if name == "seed" else recipes.SETTINGS[name]
         widget, control = getattr(dash, name), declared.control

@@ -223,7 +223,7 @@ def _time_up_message(exercise, up):
 
 
 def _is_sampler_class(cls):
-    from ..samplers import Sampler       # here: the checks machinery must not need the samplers to import
+    from ..maths.samplers import Sampler       # here: the checks machinery must not need the samplers to import
     return issubclass(cls, Sampler)
 
 

@@ -25,8 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import images as _images
-from ..images import ImageDiscriminator, ImageGenerator
+from ..lessons import images as _images
+from ..lessons.images import ImageDiscriminator, ImageGenerator
 from .core import Fail, NotAttempted, call, checker, expect
 
 __all__ = ["check_image_generator", "check_image_discriminator", "check_image_train_step", "check_digit_result"]
@@ -263,7 +263,7 @@ def _check_generator(make_generator):
 # --------------------------------------------------------------------------- the discriminator
 
 def _probe_images():
-    from ..data import load_digits
+    from ..lessons.data import load_digits
     images, _ = load_digits()
     return images[:BATCH].clone()
 
@@ -677,7 +677,7 @@ def _result_pictures(G, noise_dim):
 
 def _copies(pictures):
     """The share of ``pictures`` closer than COPY_DISTANCE to some training digit, and the median distance."""
-    from ..data import load_digits
+    from ..lessons.data import load_digits
     digits = load_digits()[0].reshape(-1, 64)
     nearest = torch.cdist(pictures.reshape(len(pictures), 64), digits).min(dim=1).values
     return float((nearest < COPY_DISTANCE).double().mean()), float(nearest.median())

@@ -69,28 +69,28 @@ def _linears(model):
     return [m for m in model.modules() if isinstance(m, nn.Linear)]
 
 
-def _shape(t):
+def shape_text(t):
     return "(" + ", ".join(str(s) for s in t.shape) + ("," if t.ndim == 1 else "") + ")"
 
 
-def _crash(model, x, exc):
+def explain_crash(model, x, exc):
     """Explain a crash on the probing batch: first layer too narrow/wide, or a layer mismatch."""
     layers = _linears(model)
     width = x.shape[1]
     if layers and layers[0].in_features != width:
         first = layers[0]
-        return Fail(f"it crashes on a batch of shape {_shape(x)}: its first layer is "
+        return Fail(f"it crashes on a batch of shape {shape_text(x)}: its first layer is "
                     f"nn.Linear({first.in_features}, {first.out_features}), which expects {first.in_features} "
                     f"number{'s' if first.in_features != 1 else ''} a row, but each row here has {width}.",
                     f"Make the first layer nn.Linear({width}, ...): its in_features is the number of columns "
                     "of the input.")
     for i, (a, b) in enumerate(zip(layers, layers[1:]), start=2):
         if a.out_features != b.in_features:
-            return Fail(f"it crashes on a batch of shape {_shape(x)}: linear layer {i} is "
+            return Fail(f"it crashes on a batch of shape {shape_text(x)}: linear layer {i} is "
                         f"nn.Linear({b.in_features}, {b.out_features}), but the layer before it gives "
                         f"{a.out_features} numbers a row.",
                         "Each layer's in_features must equal the previous layer's out_features.")
-    return Fail(f"calling the model on a batch of shape {_shape(x)} raised {type(exc).__name__}: {exc}",
+    return Fail(f"calling the model on a batch of shape {shape_text(x)} raised {type(exc).__name__}: {exc}",
                 "Call your model on a small batch, e.g. model(torch.randn(4, "
                 f"{width})), in a cell of its own and read the error.")
 
@@ -99,11 +99,11 @@ def _forward(model, x):
     """``model(x)`` without gradients; a stub is NotAttempted, a crash an explained Fail."""
     try:
         with torch.no_grad():
-            out = call(model, x, what=f"your model on a batch of shape {_shape(x)}", diagnose=False)
+            out = call(model, x, what=f"your model on a batch of shape {shape_text(x)}", diagnose=False)
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:
-        raise _crash(model, x, exc) from None
+        raise explain_crash(model, x, exc) from None
     if out is Ellipsis:
         raise NotAttempted()
     expect(isinstance(out, torch.Tensor), f"forward returned a {type(out).__name__}, not a tensor.",
@@ -116,7 +116,7 @@ def _batches(width, seed=0):
     return torch.randn(BATCH, width, generator=gen)
 
 
-def _output_range(probe, x):
+def output_range(probe, x):
     """(lowest, highest) output when the last nn.Linear emits -100 and then +100; None if that tells nothing."""
     layers = _linears(probe)
     if not layers or layers[-1].bias is None:
@@ -218,15 +218,15 @@ def check_make_generator(make_generator):
     # shape: one point per noise vector, two numbers each
     z = _batches(k)
     expect(out.ndim != 2 or out.shape[0] == BATCH,
-           f"a noise batch of shape {_shape(z)} gave shape {_shape(out)}: it should give one point per noise "
+           f"a noise batch of shape {shape_text(z)} gave shape {shape_text(out)}: it should give one point per noise "
            f"vector, {BATCH} rows.", "Do not sum, average or reshape across the batch (dimension 0).")
     expect(out.ndim == 2,
-           f"a noise batch of shape {_shape(z)} gave an output of shape {_shape(out)}; a batch of points has "
+           f"a noise batch of shape {shape_text(z)} gave an output of shape {shape_text(out)}; a batch of points has "
            f"shape ({BATCH}, {G_OUT}), one row of {G_OUT} numbers a point.",
            "Remove any .squeeze(), .flatten() or .view(-1) at the end of forward.")
     if out.shape[1] != G_OUT:
         extra = " (one number a sample, like the classic generator)" if out.shape[1] == 1 else ""
-        raise Fail(f"a noise batch of shape {_shape(z)} gave shape {_shape(out)}{extra}; a point of the plane has "
+        raise Fail(f"a noise batch of shape {shape_text(z)} gave shape {shape_text(out)}{extra}; a point of the plane has "
                    f"{G_OUT} coordinates, so the shape must be ({BATCH}, {G_OUT}).",
                    f"End with nn.Linear(hidden, {G_OUT}) (then the output activation).")
     expect(out.dtype.is_floating_point, f"the output has dtype {out.dtype}, not a floating-point type.",
@@ -236,7 +236,7 @@ def check_make_generator(make_generator):
     for n in (1, 7):
         other = _forward(probe, _batches(k, seed=n)[:n])
         expect(tuple(other.shape) == (n, G_OUT),
-               f"a batch of {n} noise vector{'s' if n > 1 else ''} gave shape {_shape(other)}, not ({n}, {G_OUT}).",
+               f"a batch of {n} noise vector{'s' if n > 1 else ''} gave shape {shape_text(other)}, not ({n}, {G_OUT}).",
                "Nothing in forward should depend on the batch size: apply the layers to the whole batch.")
     moved = _forward(probe, _batches(k, seed=11) * 3)
     expect(float((moved - moved[:1]).abs().max()) > 1e-6,
@@ -281,7 +281,7 @@ def check_make_generator(make_generator):
         try:
             y = call(grad_probe, _batches(k), what="your model", diagnose=False)
         except Exception as exc:
-            raise _crash(grad_probe, _batches(k), exc) from None
+            raise explain_crash(grad_probe, _batches(k), exc) from None
     expect(isinstance(y, torch.Tensor) and y.requires_grad,
            "its output carries no gradient (a .detach(), .item() or torch.no_grad() in forward?), so training "
            "could never change the generator.", "Return the result of the layers as it is.")
@@ -308,24 +308,24 @@ def check_make_discriminator(make_discriminator):
     if tuple(out.shape) != (BATCH, 1):
         hint = "D returns one number a sample, P(real): finish with nn.Linear(..., 1) and a sigmoid, shape (n, 1)."
         if tuple(out.shape) == (BATCH,):
-            raise Fail(f"a batch of shape {_shape(x)} gave shape {_shape(out)}: the verdicts were flattened; the "
+            raise Fail(f"a batch of shape {shape_text(x)} gave shape {shape_text(out)}: the verdicts were flattened; the "
                        f"losses compare them with labels of shape ({BATCH}, 1).",
                        "Remove the .squeeze(), .flatten() or .view(-1) at the end of forward.")
         if tuple(out.shape) == (BATCH, 2):
-            raise Fail(f"a batch of shape {_shape(x)} gave shape {_shape(out)}: two numbers a sample, like a "
+            raise Fail(f"a batch of shape {shape_text(x)} gave shape {shape_text(out)}: two numbers a sample, like a "
                        "two-class classifier; a discriminator gives one, the probability of \"real\".", hint)
         if out.ndim >= 1 and out.shape[0] != BATCH:
-            raise Fail(f"a batch of shape {_shape(x)} gave shape {_shape(out)}: here D must judge each sample on "
+            raise Fail(f"a batch of shape {shape_text(x)} gave shape {shape_text(out)}: here D must judge each sample on "
                        f"its own, {BATCH} verdicts in ({BATCH}, 1).",
                        "Do not average or sum over the batch (dimension 0).")
-        raise Fail(f"a batch of shape {_shape(x)} gave shape {_shape(out)}, not ({BATCH}, 1).", hint)
+        raise Fail(f"a batch of shape {shape_text(x)} gave shape {shape_text(out)}, not ({BATCH}, 1).", hint)
     expect(out.dtype.is_floating_point, f"the output has dtype {out.dtype}, not a floating-point type.",
            "Return the sigmoid of the last layer's output unchanged.")
     expect(bool(torch.isfinite(out).all()), "the output holds NaN or infinite values.",
            "Look for a division or a log in forward; torch.sigmoid never gives NaN.")
 
     # probabilities, whatever the input
-    rng = _output_range(probe, x)
+    rng = output_range(probe, x)
     if rng is not None:
         lo, hi = rng
     else:

@@ -23,11 +23,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .. import samplers
-from ..sequences import JOINT_BINS, TOL, VARIABLES, coverage, joint_coverage, steps, validity
+from ..maths import samplers
+from ..lessons.sequences import JOINT_BINS, TOL, VARIABLES, coverage, joint_coverage, steps, validity
 from ..validation import check_number
 from .core import Fail, NotAttempted, call, checker, expect
-from .models import _crash, _output_range, _shape
+from .models import explain_crash, output_range, shape_text
 
 __all__ = ["check_series_scaler", "check_series_models", "check_series_losses", "check_series_steps",
            "check_series_result"]
@@ -61,7 +61,7 @@ def _tensor_result(out, name, shape, what):
         kind = "a numpy array" if type(out).__module__.startswith("numpy") else type(out).__name__
         raise Fail(f"{name} returns {kind}, not a torch tensor; {what}",
                    "Use torch operations only (x.mean(dim=0), x.std(dim=0)), so the result stays a tensor.")
-    expect(tuple(out.shape) == shape, f"{name} turned a batch of shape {shape} into shape {_shape(out)}.",
+    expect(tuple(out.shape) == shape, f"{name} turned a batch of shape {shape} into shape {shape_text(out)}.",
            "Scale each entry in place of itself: the result has the shape of the input.")
     expect(out.is_floating_point(), f"{name} returns a {out.dtype} tensor; scaled series are floats.",
            "Compute with the float statistics, without rounding.")
@@ -109,11 +109,11 @@ def _apply(fn, x, name, what):
     except Exception as exc:  # noqa: BLE001 — the student's crash becomes a message
         text = str(exc)
         if "must match the size of tensor" in text or "expanded size" in text:
-            raise Fail(f"{name} crashes on a batch of shape {_shape(x)} ({type(exc).__name__}: {text}): the "
+            raise Fail(f"{name} crashes on a batch of shape {shape_text(x)} ({type(exc).__name__}: {text}): the "
                        "statistics have one number per row of data, not one per column.",
                        "Take the statistics over the rows, one per column: data.mean(dim=0), data.std(dim=0), "
                        "each of shape (5,).") from None
-        raise Fail(f"calling {name} on a batch of shape {_shape(x)} raised {type(exc).__name__}: {text}",
+        raise Fail(f"calling {name} on a batch of shape {shape_text(x)} raised {type(exc).__name__}: {text}",
                    "Try it on a small batch in a cell of its own and read the error.") from None
     if out is Ellipsis:
         raise NotAttempted()
@@ -245,7 +245,7 @@ def _run(model, x, what):
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:  # noqa: BLE001
-        fail = _crash(model, x, exc)
+        fail = explain_crash(model, x, exc)
         raise Fail(f"{what}: {fail.args[0]}", fail.args[1]) from None
     expect(isinstance(out, torch.Tensor), f"{what} returned a {type(out).__name__}, not a tensor.",
            "Return the output of the last layer.")
@@ -281,14 +281,14 @@ def _generator_part(make_generator):
                "Make the first layer nn.Linear(noise_dim, …), using the argument.")
         out = _run(G, z, f"G from make_generator({k})")
         expect(tuple(out.shape) == (BATCH, 5),
-               f"G turned noise of shape {_shape(z)} into shape {_shape(out)}; it must give one series of 5 numbers "
+               f"G turned noise of shape {shape_text(z)} into shape {shape_text(out)}; it must give one series of 5 numbers "
                f"a row, ({BATCH}, 5).", "End G with nn.Linear(hidden, 5), and no reshaping.")
         expect(bool(torch.isfinite(out).all()), "G's output holds NaN or infinite values.",
                "A plain stack of nn.Linear layers and activations gives finite numbers.")
     k = NOISE_DIMS[0]                                  # report on the notebook's noise size
     G, n_g = _build(make_generator, (k,), f"make_generator({k})")
     z = torch.randn(BATCH, k, generator=torch.Generator().manual_seed(20 + k))
-    rng = _output_range(G, z)
+    rng = output_range(G, z)
     hint = ("Scaled series can be any real numbers (z-scores of a uniform reach ±1.7): put nothing after G's last "
             "nn.Linear.")
     if rng is not None:
@@ -309,14 +309,14 @@ def _discriminator_part(make_discriminator):
     out = _run(D, x, "D")
     if tuple(out.shape) != (BATCH, 1):
         if tuple(out.shape) == (BATCH,):
-            raise Fail(f"D turned a batch of shape {_shape(x)} into shape {_shape(out)}: the verdicts were "
+            raise Fail(f"D turned a batch of shape {shape_text(x)} into shape {shape_text(out)}: the verdicts were "
                        f"flattened; the losses compare them with labels of shape ({BATCH}, 1).",
                        "Remove the .squeeze(), .flatten() or .view(-1) at the end.")
-        raise Fail(f"D turned a batch of shape {_shape(x)} into shape {_shape(out)}; it must give one verdict a "
+        raise Fail(f"D turned a batch of shape {shape_text(x)} into shape {shape_text(out)}; it must give one verdict a "
                    f"series, shape ({BATCH}, 1).", "End D with nn.Linear(hidden, 1).")
     expect(bool(torch.isfinite(out).all()), "D's output holds NaN or infinite values.",
            "A plain stack of nn.Linear layers and activations gives finite numbers.")
-    rng = _output_range(D, x)
+    rng = output_range(D, x)
     hint = ("Here D returns a logit, the raw score s with P(real) = σ(s); the losses apply the sigmoid themselves, "
             "which stays accurate when D is very sure. Put nothing after D's last nn.Linear.")
     if rng is not None:
@@ -374,7 +374,7 @@ def _loss_call(fn, args, name, signature):
         raise NotAttempted()
     expect(isinstance(out, torch.Tensor), f"{signature} returned {type(out).__name__}, not a torch tensor.",
            "Keep the loss a tensor (no .item()): the training step calls .backward() on it.")
-    expect(out.numel() == 1, f"{signature} returned a tensor of shape {_shape(out)}; a loss is one number.",
+    expect(out.numel() == 1, f"{signature} returned a tensor of shape {shape_text(out)}; a loss is one number.",
            "Average over the batch with .mean().")
     expect(out.is_floating_point(), f"{signature} returned a {out.dtype} tensor; a loss is a float.", LOGIT_HINT)
     return out
@@ -807,19 +807,19 @@ def _draw_series(G, noise, unscale):
         expect(isinstance(z, torch.Tensor), f"noise({RESULT_N}) returned a {type(z).__name__}, not a tensor.",
                "noise(n) should return a batch of n noise rows for your generator, e.g. torch.randn(n, 3).")
         expect(z.ndim >= 1 and z.shape[0] == RESULT_N,
-               f"noise({RESULT_N}) returned a tensor of shape {_shape(z)}; it should hold {RESULT_N} rows, one per "
+               f"noise({RESULT_N}) returned a tensor of shape {shape_text(z)}; it should hold {RESULT_N} rows, one per "
                "series.", "Make noise(n) return n rows: torch.randn(n, noise_dim).")
-        out = call(G, z, what=f"your generator on noise of shape {_shape(z)}")
+        out = call(G, z, what=f"your generator on noise of shape {shape_text(z)}")
         expect(isinstance(out, torch.Tensor), f"your generator returned a {type(out).__name__}, not a tensor.",
                "Pass the generator itself (the nn.Module), which turns a noise batch into a batch of series.")
-        x = call(unscale, out, what=f"unscale on G's output of shape {_shape(out)}")
+        x = call(unscale, out, what=f"unscale on G's output of shape {shape_text(out)}")
     try:
         x = torch.as_tensor(x.detach() if isinstance(x, torch.Tensor) else x, dtype=torch.float64)
     except (TypeError, ValueError, RuntimeError):
         raise Fail(f"unscale returned a {type(x).__name__}, not a tensor of numbers.",
                    "unscale(y) should return the series in the data's own units, a tensor of shape (n, 5).") from None
     expect(tuple(x.shape) == (RESULT_N, 5),
-           f"unscale(G(noise({RESULT_N}))) has shape {_shape(x)}; the measures need one series of five numbers a "
+           f"unscale(G(noise({RESULT_N}))) has shape {shape_text(x)}; the measures need one series of five numbers a "
            f"row, ({RESULT_N}, 5).", "G should end with 5 outputs, and unscale keep the shape of its input.")
     return z, out, x
 

@@ -17,7 +17,7 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from .. import models
+from ..maths import models
 from .core import Fail, call, checker, expect
 
 __all__ = ["check_d_step", "check_g_step"]

@@ -11,7 +11,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import gan_lesson as gl  # noqa: E402
-from gan_lesson.widgets import PRESETS, TARGETS, Dashboard  # noqa: E402
+from gan_lesson.views.widgets import PRESETS, TARGETS, Dashboard  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "coach_histories.json"
 

@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .plots import BELIEF, FAKE, NOISE, REAL
-from .validation import check_bool, check_callable, check_choice, check_int, check_number
+from ..views.plots import BELIEF, FAKE, NOISE, REAL
+from ..validation import check_bool, check_callable, check_choice, check_int, check_number
 
 __all__ = ["decision_surface", "generator_push", "warped_grid", "BELIEF_CMAP", "PUSH_LOSSES"]
 

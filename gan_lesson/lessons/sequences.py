@@ -33,7 +33,7 @@ scaled). A series holding NaN or infinity counts as invalid and covers nothing.
 import numpy as np
 import torch
 
-from .validation import _show, check_int, check_number
+from ..validation import short_repr as _show, check_int, check_number
 
 __all__ = ["TOL", "VARIABLES", "JOINT_BINS", "steps", "validity", "coverage_of", "coverage", "joint_coverage",
            "score"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .interrupts import interrupt_guard
-from .validation import check_bool, check_int
+from ..interrupts import interrupt_guard
+from ..validation import check_bool, check_int
 
 __all__ = ["load_digits", "load_image_folder", "IMAGE_EXTENSIONS", "DIGIT_LEVELS"]
 

@@ -38,11 +38,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import plots, steps
+from ..interrupts import interrupt_guard
+from ..training import steps
+from ..training.loop import Progress, torch_threads
+from ..training.results import History, damaged, write_result
+from ..validation import check_bool, check_int, check_number, short_repr
+from ..views import plots
 from .images import ImageDiscriminator, ImageGenerator, digit_classifier, digit_probabilities, image_grid
-from .interrupts import interrupt_guard
-from .training import History, Progress, damaged, torch_threads, write_result
-from .validation import check_bool, check_int, check_number, short_repr
 
 __all__ = ["CLASSES", "one_hot", "generator_input", "discriminator_input", "ConditionalGenerator",
            "ConditionalDiscriminator", "generate", "AskedFor", "train_conditional", "ConditionalResult", "from_saved",

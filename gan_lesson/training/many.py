@@ -43,15 +43,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import losses
-from .interrupts import interrupt_guard
+from ..interrupts import interrupt_guard
+from ..maths import losses
+from ..maths.samplers import as_target, check_spread, draw, noise_sampler
+from .loop import REFERENCE_SIZE, SNAPSHOT_SIZE, Progress, torch_threads
+from .recipes import make_optimizer as fits_optimizer
 from .recipes import recipe_named
-from .samplers import noise_sampler
-from .training import (REFERENCE_SIZE, SNAPSHOT_SIZE, Progress, Standardiser, as_target, check_spread, draw,
-                       torch_threads)
-from .training import make_optimizer as fits_optimizer
-from .validation import check_bool, check_int, check_number, check_seed, unknown_setting
-from .validation import short_repr as _show
+from .results import Standardiser
+from ..validation import check_bool, check_int, check_number, check_seed, unknown_setting
+from ..validation import short_repr as _show
 
 __all__ = ["fit_many", "stability_map", "estimate_bytes", "ManyResult", "StabilityMap", "StackedMLP"]
 
@@ -561,7 +561,7 @@ def _output_gradient(out, scoring):
 
 
 def _penalised_gradient(D, real, fake, loss, weight, rng):
-    """D's gradient for a loss with a gradient penalty (``losses._gradient_penalty``, as fit adds
+    """D's gradient for a loss with a gradient penalty (``losses.one_sided_penalty``, as fit adds
     it), laid out as ``D.flat``. The penalty differentiates D's gradient, so this step goes through
     autograd: ``D.forward`` on the real and fake batches ``(m, n, d)``, each GAN's penalty on its
     own rows (the critic is called on rows ``(m·n, d)``)."""
@@ -569,7 +569,7 @@ def _penalised_gradient(D, real, fake, loss, weight, rng):
     d_real, d_fake = D(torch.cat([real, fake], dim=1)).split(n, dim=1)
     critic = lambda rows: D(rows.reshape(m, n, dim)).reshape(-1, 1)  # noqa: E731
     d_loss = m * (loss.d_loss(d_real, d_fake, True)
-                  + losses._gradient_penalty(critic, real.reshape(-1, dim), fake.reshape(-1, dim), weight, rng))
+                  + losses.one_sided_penalty(critic, real.reshape(-1, dim), fake.reshape(-1, dim), weight, rng))
     grads = torch.autograd.grad(d_loss, D.params())
     return torch.cat([torch.cat([gW, gB], dim=1).reshape(-1) for gW, gB in zip(grads[::2], grads[1::2])])
 

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .validation import short_repr as _show, check_bool, check_choice, check_number
+from ..validation import short_repr as _show, check_bool, check_choice, check_number
 
 __all__ = ["LOSSES", "discriminator_loss", "generator_loss_minimax", "generator_loss_non_saturating",
            "least_squares_d_loss", "least_squares_g_loss", "wasserstein_d_loss", "wasserstein_g_loss",

@@ -16,7 +16,7 @@ default, so the defaults *are* notebook 05's functions):
 """
 import torch
 
-from . import losses
+from ..maths import losses
 
 __all__ = ["d_step", "g_step"]
 

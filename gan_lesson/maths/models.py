@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .validation import short_repr as _show, check_bool, check_choice, check_int, check_number
+from ..validation import short_repr as _show, check_bool, check_choice, check_int, check_number
 
 __all__ = ["Generator", "Discriminator", "LinearGenerator", "MLPGenerator", "MLPDiscriminator",
            "ACTIVATIONS", "count_parameters"]

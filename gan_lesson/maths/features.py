@@ -19,7 +19,7 @@ The moments are the population ones, equal to ``numpy.std`` (ddof=0),
 """
 import torch
 
-from .validation import check_choice, check_int
+from ..validation import check_choice, check_int
 
 __all__ = ["FEATURES", "moments", "raw", "data_and_variances", "data_and_diffs",
            "per_sample", "featurize", "feature_size", "judges_batches"]

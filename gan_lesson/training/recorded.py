@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from .training import History
+from .results import History
 
 __all__ = ["classic_runs", "RECORDS"]
 

@@ -46,13 +46,18 @@ import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from . import samplers
+import math
+
+import torch
+from torch import nn
+
+from ..maths import features, samplers
+from ..maths.features import FEATURES
+from ..maths.losses import LOSSES
+from ..maths.models import ACTIVATIONS, Discriminator, Generator, LinearGenerator, MLPDiscriminator, MLPGenerator
+from ..maths.samplers import NOISE_KINDS
 from .coach import KINDS
-from .features import FEATURES
-from .losses import LOSSES
-from .models import ACTIVATIONS
-from .samplers import NOISE_KINDS
-from .validation import MAX_SEED, check_bool, check_choice, check_int, check_number, short_repr
+from ..validation import MAX_SEED, check_bool, check_choice, check_int, check_number, short_repr
 
 __all__ = ["Recipe", "RECIPES", "recipe_named", "SETTINGS", "SEED", "Setting", "Slider", "Menu", "describe",
            "TARGETS", "PRESETS", "PRESET_KEYS", "check_presets"]
@@ -481,3 +486,63 @@ def check_presets(presets, targets=TARGETS):
         except (TypeError, ValueError) as exc:
             raise type(exc)(f"{where}: {exc}") from None
     return presets
+
+
+# --------------------------------------------------------------------------- the networks and optimizers a recipe builds
+
+def build_models(recipe, dim, generator=None):
+    """The recipe's G and D for ``dim``-dimensional data.
+
+    With ``generator`` (a ``torch.Generator``) the weights are drawn from it instead of PyTorch's
+    global random state, exactly as ``nn.Linear`` would draw them after ``torch.manual_seed``,
+    and the classic generator's dropout draws from it too: a run in a background thread then
+    trains the same networks without touching the notebook's random numbers.
+    """
+    if generator is None:
+        return _make_models(recipe, dim)
+    with torch.device("meta"):
+        G, D = _make_models(recipe, dim)
+    G, D = G.to_empty(device="cpu"), D.to_empty(device="cpu")
+    for net in (G, D):
+        for layer in net.modules():
+            if isinstance(layer, nn.Linear):
+                _init_linear(layer, generator)
+            elif any(True for _ in layer.parameters(recurse=False)):
+                raise TypeError(f"cannot initialise {type(layer).__name__} from a private generator")
+    if isinstance(G, Generator):
+        G.dropout_generator = generator
+    return G, D
+
+
+@torch.no_grad()
+def _init_linear(layer, generator):
+    """``nn.Linear.reset_parameters``, drawing from ``generator`` (same numbers for the same state)."""
+    nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+    if layer.bias is not None:
+        fan_in = layer.weight.shape[1]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+
+
+def _make_models(recipe, dim):
+    d_in = features.feature_size(recipe.features, recipe.batch_size, dim)
+    critic = recipe.loss not in ("non_saturating", "minimax")
+    if recipe.generator == "classic":
+        G = Generator(recipe.noise_dim, recipe.g_hidden[0], dim, recipe.g_activation, recipe.g_dropout)
+    elif recipe.generator == "linear":
+        G = LinearGenerator(recipe.noise_dim, dim)
+    else:
+        G = MLPGenerator(recipe.noise_dim, dim, recipe.g_hidden, recipe.g_activation)
+    if recipe.discriminator == "classic":
+        D = Discriminator(d_in, recipe.d_hidden[0], 1, sigmoid=not critic)
+    else:
+        D = MLPDiscriminator(d_in, recipe.d_hidden, recipe.d_activation, sigmoid=False)
+    return G, D
+
+
+def make_optimizer(recipe, params, lr):
+    """The recipe's optimizer (Adam or SGD with momentum) for ``params`` at learning rate ``lr``."""
+    if recipe.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=recipe.momentum, fused=False)
+    # fused: one kernel for all parameters, much less Python per step on small networks
+    return torch.optim.Adam(params, lr=lr, betas=recipe.betas, fused=True)

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .losses import LOSSES
-from .metrics import precision_recall
-from .validation import check_choice
+from ..maths.losses import LOSSES
+from ..maths.metrics import precision_recall
+from ..validation import check_choice
 
 __all__ = ["Diagnosis", "diagnose", "KINDS"]
 

@@ -33,12 +33,15 @@ import numpy as np
 import torch
 from traitlets import TraitError, validate
 
-from . import plots, samplers
-from .coach import diagnose
-from .metrics import moments
-from .recipes import PRESETS, RECIPES, SEED, SETTINGS, TARGETS, Menu, Whole, check_presets
-from .training import REFERENCE_SIZE, History, as_target, draw, check_spread, fit
-from .validation import check_bool, check_choice, check_number, short_repr
+from ..maths import samplers
+from ..maths.metrics import moments
+from ..maths.samplers import as_target, check_spread, draw
+from ..training.coach import diagnose
+from ..training.loop import REFERENCE_SIZE, fit
+from ..training.recipes import PRESETS, RECIPES, SEED, SETTINGS, TARGETS, Menu, Whole, check_presets
+from ..training.results import History
+from ..validation import check_bool, check_choice, check_number, short_repr
+from . import plots
 
 __all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds", "stop_all"]
 

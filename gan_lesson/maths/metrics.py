@@ -21,8 +21,8 @@ import numpy as np
 import torch
 from scipy import stats
 
-from .validation import real_numbers as _real_numbers
-from .validation import short_repr as _show, check_int, check_number, check_seed
+from ..validation import real_numbers as _real_numbers
+from ..validation import short_repr as _show, check_int, check_number, check_seed
 
 __all__ = ["wasserstein_1d", "sliced_wasserstein", "distance", "ks_statistic", "moments",
            "mean_cov_error", "mode_coverage", "precision_recall"]

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from scipy import stats
 
-from .validation import real_numbers as _real_numbers
-from .validation import short_repr as _show, check_int, check_number, check_seed
+from ..validation import accepts_arguments, check_callable, real_numbers as _real_numbers
+from ..validation import short_repr as _show, check_int, check_number, check_seed
 
 __all__ = [
     "Sampler", "Gaussian", "Uniform", "Gamma", "Mixture", "Gaussian2D", "Ring", "Sequences",
@@ -461,3 +461,96 @@ def noise_sampler(kind):
     if kind == "normal":
         return normal_noise
     raise ValueError(f"noise must be one of 'uniform', 'normal'; got {kind!r}.")
+
+
+# --------------------------------------------------------------------------- any target
+
+F32_MAX = float(torch.finfo(torch.float32).max)
+
+def draw(target, n, generator, dim=None):
+    """n real samples from ``target`` as float32 ``(n, d)``, with the checks a student needs.
+
+    ``dim``: the number of columns the first call returned; a later call that returns another
+    number is a clear error rather than a shape error deep inside a network.
+    """
+    if isinstance(target, Sampler):
+        x = target(n, generator=generator)
+    else:
+        x = target(n)
+    if isinstance(x, np.ndarray):
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise TypeError(f"target must return real numbers; target({n}) returned an array of dtype {x.dtype}.")
+        x = torch.from_numpy(x)
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"target must return a tensor or numpy array of shape (n, d); target({n}) returned "
+                        f"{type(x).__name__}.")
+    if x.is_complex() or x.dtype == torch.bool:
+        raise TypeError(f"target must return real numbers; target({n}) returned a tensor of dtype {x.dtype}.")
+    x = x.detach()          # samples are data: a graph attached to them (say, from a network) is not
+    if x.dtype == torch.float64 and bool(torch.isfinite(x).all()):
+        if x.abs().max() > F32_MAX:
+            raise ValueError(f"target returned values up to {x.abs().max().item():.3g}, beyond what float32 (the "
+                             f"networks' number type) holds (about ±{F32_MAX:.1e}); rescale the data first.")
+        _check_float32_spacing(x, n)
+    if x.ndim == 1:
+        x = x.unsqueeze(1)
+    if x.ndim != 2:
+        raise ValueError(f"target must return shape (n, d); target({n}) returned shape {tuple(x.shape)}.")
+    if x.shape[0] != n:
+        raise ValueError(f"target must return n rows; target({n}) returned {x.shape[0]} rows.")
+    if dim is not None and x.shape[1] != dim:
+        raise ValueError(f"target must return the same number of columns at every call; it returned {dim} "
+                         f"at first and {x.shape[1]} now (target({n}) has shape {tuple(x.shape)}).")
+    return x.float()
+
+def _check_float32_spacing(x, n):
+    """Refuse float64 data whose spread float32 would round away (values near 3e7 come in steps of 2)."""
+    if len(x) < 2:
+        return
+    centre = x.mean(0).abs()
+    spacing = torch.finfo(torch.float32).eps * centre
+    spread = x.std(0)
+    coarse = spacing > spread / 8
+    if bool(coarse.any()):
+        j = int(coarse.nonzero()[0, 0])
+        raise ValueError(f"target returned values around {x[:, j].mean().item():.4g} that vary by only about "
+                         f"{spread[j].item():.3g}; float32 (the networks' number type) holds numbers that large only "
+                         f"in steps of {float(np.spacing(np.float32(centre[j].item()))):.3g}, so the spread would be rounded away. Subtract "
+                         f"the offset first (train on x - {x[:, j].mean().item():.4g}) and add it back to the samples.")
+
+def check_spread(sample):
+    """Refuse real data with no spread at all: a GAN learns a distribution, and a constant has none."""
+    if len(sample) > 1 and bool((sample.double().std(0) == 0).all()):
+        value = sample[0].tolist()
+        value = value[0] if len(value) == 1 else (value if len(value) <= 4 else f"a row of {len(value)} numbers")
+        hint = ""
+        if sample.abs().max() >= 1e6:
+            hint = (" At this size float32 (the networks' number type) keeps only about 7 significant digits, so "
+                    "small differences may have been rounded away: subtract the offset (or rescale) first.")
+        raise ValueError(f"target returned the same value ({value}) in all {len(sample)} samples: a constant has "
+                         f"no distribution to learn. Give a target whose samples vary.{hint}")
+
+def as_target(target):
+    """``target`` as a sampler ``n -> (n, d)``: a data set becomes ``Empirical``; anything else is checked."""
+    if isinstance(target, (np.ndarray, torch.Tensor)):
+        if target.ndim == 2 and 1 <= target.shape[0] <= target.shape[1]:
+            rows, cols = target.shape
+            raise ValueError(f"target: a data set has one sample per row, and this one has {rows} row"
+                             f"{'s' if rows != 1 else ''} of {cols} numbers, so it would train a {cols}-D GAN on "
+                             f"{rows} sample{'s' if rows != 1 else ''}. If the samples run along the other axis, "
+                             f"pass data.T (shape ({cols}, {rows})){' or data.reshape(-1, 1)' if rows == 1 else ''}.")
+        if target.dtype in (np.float64, torch.float64) and target.ndim in (1, 2) and len(target) > 1:
+            table = torch.as_tensor(target).reshape(len(target), -1)
+            if bool(torch.isfinite(table).all()):
+                _check_float32_spacing(table, len(table))
+        return Empirical(target)
+    if isinstance(target, type) and issubclass(target, Sampler):
+        raise TypeError(f"target must be a sampler, such as {target.__name__}(...); got the class {target.__name__} "
+                        f"itself. Note the brackets: {target.__name__}() makes one (with its own settings inside).")
+    check_callable("target", target, "a sampler: a function n -> tensor (n, d) of real samples "
+                   "(or a tensor/array of real samples)")
+    if not isinstance(target, Sampler) and not accepts_arguments(target, 1):
+        raise TypeError(f"target is called as target(n), with the number of samples wanted, and must return them "
+                        f"(a tensor or array (n, d)); {_show(target)} does not take one argument. Write it as "
+                        "`lambda n: ...` or `def target(n): ...`.")
+    return target

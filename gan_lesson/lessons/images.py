@@ -39,10 +39,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import plots, steps
-from .interrupts import interrupt_guard, warm_up
-from .training import reads_logits, torch_threads
-from .validation import check_bool, check_callable, check_int, check_number, short_repr
+from ..interrupts import interrupt_guard, warm_up
+from ..training import steps
+from ..training.loop import reads_logits, torch_threads
+from ..views import plots
+from ..validation import check_bool, check_callable, check_int, check_number, short_repr
 
 __all__ = ["ImageGenerator", "ImageDiscriminator", "init_weights", "generate", "to_grid", "image_grid",
            "snapshot_strip", "snapshot_scrubber", "DigitClassifier", "digit_classifier", "held_out_digits",
