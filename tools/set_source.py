@@ -31,20 +31,20 @@ GAN_LESSON_SOURCE = os.environ.get("GAN_LESSON_SOURCE", {source})
 if importlib.util.find_spec("gan_lesson") is None:
     hosted = ("COLAB_RELEASE_TAG" in os.environ or "KAGGLE_KERNEL_RUN_TYPE" in os.environ or os.path.isdir("/kaggle")
               or bool(importlib.util.find_spec("google") and importlib.util.find_spec("google.colab")))
-    if not hosted:   # your own Jupyter: nothing is installed for you
+    if hosted:   # Colab or Kaggle: install it into this runtime
+        print(f"Installing gan_lesson from {{GAN_LESSON_SOURCE}} with pip (up to a minute) ...", flush=True)
+        pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", GAN_LESSON_SOURCE], capture_output=True,
+                             text=True)
+        print(pip.stderr[-2000:], end="")   # pip's warnings and errors, if any
+    else:        # your own Jupyter: nothing is installed for you
         print("gan_lesson is not installed. In the repository's folder run:  pip install -r requirements.txt\\n"
               f"(or: pip install {{GAN_LESSON_SOURCE}}), then restart the kernel and run this cell again.")
-        stop = ModuleNotFoundError("gan_lesson is not installed; the command above installs it")
+    importlib.invalidate_caches()   # so that a package installed just now is found
+    if importlib.util.find_spec("gan_lesson") is None:
+        stop = ModuleNotFoundError("gan_lesson is not installed; the lines above say why and what to do")
         stop._render_traceback_ = lambda: [f"ModuleNotFoundError: {{stop}}"]   # one line, not a traceback
         raise stop
-    print(f"Installing gan_lesson from {{GAN_LESSON_SOURCE}} with pip (up to a minute) ...", flush=True)
-    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", GAN_LESSON_SOURCE], capture_output=True,
-                         text=True)
-    if pip.returncode != 0:
-        raise RuntimeError(f"pip could not install {{GAN_LESSON_SOURCE}}:\\n{{pip.stderr[-2000:]}}")
-    importlib.invalidate_caches()   # so that the import below finds the new package
 '''
-LAST_LINE = BLOCK.splitlines()[-1]
 
 
 def block(source=SOURCE):
@@ -53,10 +53,11 @@ def block(source=SOURCE):
 
 
 def split(cell_source):
-    """``(block, rest)``: the install block a first cell starts with ("" if none) and the cell's own imports."""
+    """``(block, rest)``: the install block a first cell starts with ("" if none) and the cell's own imports.
+    The block has no blank line; the first blank line ends it."""
     if not cell_source.startswith(BLOCK.splitlines()[0]):
         return "", cell_source
-    end = cell_source.index(LAST_LINE) + len(LAST_LINE) + 1
+    end = cell_source.index("\n\n") + 1 if "\n\n" in cell_source else len(cell_source)
     return cell_source[:end], cell_source[end:].lstrip("\n")
 
 
