@@ -237,6 +237,8 @@ def test_on_colab_the_first_cell_installs_from_a_wheel_and_notebook_01_runs(fres
     colab = tmp_path / "colab"
     (colab / "google" / "colab").mkdir(parents=True)
     (colab / "google" / "colab" / "__init__.py").write_text('"""Stands in for the module every Colab runtime has."""\n')
+    (colab / "google" / "__init__.py").write_text(            # other google.* packages stay importable
+        "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n")
     env = _env(GAN_LESSON_SOURCE=str(wheel))
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(colab), env["PYTHONPATH"]) if p)
     run = tmp_path / "content"
