@@ -10,10 +10,13 @@ output folder under the same names; the source folder is never changed.
 The stubs of the exercises (cells tagged ``exercise``) are rewritten so that "Run All" stops at
 the first exercise the student has not done, with one line naming it, instead of running on
 into a cascade of errors: a ``raise NotImplementedError`` in a function becomes
-``raise Unfinished("name", notebook="NN")``, and an assignment whose value still holds ``...``
-is followed by ``Unfinished.unless_filled_in(name, "name", notebook="NN")``. ``Unfinished`` is a
-``BaseException``, so neither a checker nor an ``except Exception`` swallows it, and the
-notebook shows only its message, not a traceback.
+``raise Unfinished("name", notebook="NN")``, and assignments whose value still holds ``...``
+are followed, after a blank line, by ``Unfinished.unless_filled_in(name, "name", notebook="NN")``.
+``Unfinished`` is a ``BaseException``, so neither a checker nor an ``except Exception`` swallows
+it, and the notebook shows only its message, not a traceback. A stubbed function gets a blank
+line below its docstring: there, and above the ``unless_filled_in`` lines, the nbgrader course
+(``gan_lesson.nbgrader_course``) puts the reference solution, and nbgrader's student version of
+the cell is then this copy's cell exactly.
 
 The copy never destroys work. Each notebook it writes carries a marker in its metadata,
 ``metadata["gan_lesson"]["student_copy"]``, with the source notebook's name and hash and a hash
@@ -133,42 +136,73 @@ def _is_ellipsis(node):
     return isinstance(node, ast.Constant) and node.value is Ellipsis
 
 
-def _stub_edits(tree, label):
+# A line the rewrite leaves blank on purpose, as a "slot": where the nbgrader course
+# (gan_lesson.nbgrader_course) puts the reference solution between ``### BEGIN SOLUTION`` and
+# ``### END SOLUTION``. nbgrader turns such a region back into one blank line, so its student
+# version is this rewrite exactly. Slots: one after the docstring (or the ``def`` line) of each
+# stubbed function defined at the top of the cell or in a class; one before the
+# ``Unfinished.unless_filled_in`` lines; and the line after the import.
+_SLOT = "\x00gan_lesson-slot\x00"
+
+
+def _stub_edits(tree, label, lines):
     """``[(start, end, text)]``: the spans of a parsed exercise cell to replace, as (line, column)
     positions as ``ast`` gives them (1-based lines, UTF-8 byte columns); an empty ``start == end``
-    span is an insertion."""
+    span is an insertion. ``lines`` are the cell's lines (to find where a signature ends)."""
     edits = []
     book = f', notebook="{label}"' if label else ""
 
-    def visit_function(fn, name):       # nested functions are visited on their own
+    def visit_function(fn, name, reachable):       # nested functions are visited on their own
+        stubbed = False
         for node in _walk_own(fn):
             replace = (isinstance(node, ast.Raise) and _is_stub_raise(node)) or \
                       (isinstance(node, ast.Return) and node.value is not None and _is_ellipsis(node.value)) or \
                       (isinstance(node, ast.Expr) and _is_ellipsis(node.value) and node in fn.body)
             if replace:
+                stubbed = True
                 edits.append(((node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset),
                               f'raise Unfinished("{name}"{book})'))
+        if stubbed and reachable:
+            line = _body_start(fn, lines)
+            if line is not None:
+                edits.append(((line, 0), (line, 0), f"{_SLOT}body\x00{name}\n"))
 
-    def visit(node, prefix=""):         # a method is named with its class: "Generator.forward"
+    def visit(node, prefix="", reachable=True):   # a method is named with its class: "Generator.forward"
         for child in ast.iter_child_nodes(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                visit_function(child, prefix + child.name)
-                visit(child, prefix + child.name + ".")
+                visit_function(child, prefix + child.name, reachable)
+                visit(child, prefix + child.name + ".", False)
             elif isinstance(child, ast.ClassDef):
-                visit(child, prefix + child.name + ".")
+                visit(child, prefix + child.name + ".", reachable)
             else:
-                visit(child, prefix)
+                visit(child, prefix, False)
 
     visit(tree)
-    for stmt in tree.body:              # top-level answers: prediction = ..., answers = {"a": ..., ...}
+    answers = []                        # top-level answers: prediction = ..., answers = {"a": ..., ...}
+    for stmt in tree.body:
         if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None \
                 and any(_is_ellipsis(n) for n in ast.walk(stmt.value)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             if len(targets) == 1 and isinstance(targets[0], ast.Name):
-                name = targets[0].id
-                edits.append(((stmt.end_lineno + 1, 0), (stmt.end_lineno + 1, 0),
-                              f'Unfinished.unless_filled_in({name}, "{name}"{book})\n'))
+                answers.append((stmt, targets[0].id))
+    if answers:                         # checked together, after a blank line, below the last answer
+        after = answers[-1][0].end_lineno + 1
+        checks = "".join(f'Unfinished.unless_filled_in({name}, "{name}"{book})\n' for _, name in answers)
+        edits.append(((after, 0), (after, 0), f"{_SLOT}answers\x00\n" + checks))
     return edits
+
+
+def _body_start(fn, lines):
+    """The 1-based line where a function's body starts below its docstring (or its ``def`` line),
+    or None when the body shares the ``def`` line."""
+    body = fn.body
+    if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+            and isinstance(body[0].value.value, str):
+        return body[0].end_lineno + 1
+    line = body[0].lineno                # comments between the signature and the body stay below the slot
+    while line - 1 > fn.lineno and lines[line - 2].strip()[:1] in ("", "#"):
+        line -= 1
+    return line if line > fn.lineno else None
 
 
 def _walk_own(fn):
@@ -186,20 +220,30 @@ def rewrite_stubs(source, notebook=None):
     """The students' version of an exercise cell's ``source``: its stubs stop "Run All" with one line.
 
     ``raise NotImplementedError`` (and ``return ...`` or a bare ``...`` body) in a function becomes
-    ``raise Unfinished("function", notebook=...)``; a top-level assignment whose value holds ``...``
-    is followed by ``Unfinished.unless_filled_in(name, "name", notebook=...)``; the import of
-    ``Unfinished`` goes first. ``notebook`` is the notebook's file name (its number is used).
-    Source that is not plain Python (a magic), or has no stub, comes back unchanged.
+    ``raise Unfinished("function", notebook=...)``; top-level assignments whose value holds ``...``
+    are followed, after a blank line, by ``Unfinished.unless_filled_in(name, "name", notebook=...)``;
+    the import of ``Unfinished`` goes first. A stubbed function gets a blank line below its
+    docstring (where the nbgrader course puts the reference body). ``notebook`` is the notebook's
+    file name (its number is used). Source that is not plain Python (a magic), or has no stub,
+    comes back unchanged.
     """
+    return _rewrite(source, notebook)[0]
+
+
+def _rewrite(source, notebook=None):
+    """``(text, slots)``: ``rewrite_stubs``'s text, and its blank slot lines as
+    ``[(index, kind, name)]``: the 0-based line in ``text.split("\\n")``; ``kind`` is ``"body"``
+    (``name`` is the function, "Class.method" for a method), ``"answers"`` (before the
+    ``unless_filled_in`` lines) or ``"top"`` (below the import). No stub: ``(source, [])``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return source
+        return source, []
     label = _notebook_label(notebook) if notebook else None
-    edits = _stub_edits(tree, label)
-    if not edits:
-        return source
     lines = source.splitlines(keepends=True)
+    edits = _stub_edits(tree, label, [line.rstrip("\r\n") for line in lines])
+    if not edits:
+        return source, []
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
 
@@ -214,7 +258,14 @@ def rewrite_stubs(source, notebook=None):
     for start, end, new in sorted(edits, key=lambda e: offset(*e[0]), reverse=True):
         a, b = offset(*start), offset(*end)
         text = text[:a] + new + text[b:]
-    return IMPORT_LINE + "\n\n" + text.rstrip("\n")
+    out, slots = [IMPORT_LINE, ""], [(1, "top", "")]
+    for line in text.rstrip("\n").split("\n"):
+        if line.startswith(_SLOT):
+            kind, name = line[len(_SLOT):].split("\x00")
+            slots.append((len(out), kind, name))
+            line = ""
+        out.append(line)
+    return "\n".join(out), slots
 
 
 def strip_solutions(nb, notebook=None):
@@ -277,6 +328,14 @@ def _edits(a, b):
             row.append(best)
         rows.append(row)
     return rows[-1][-1]
+
+
+def _misspelt_tags(parsed):
+    """``["NAME cell N (tag 'Solution')", ...]``: tags in ``{name: (raw, notebook)}`` that look like
+    'solution' or 'solution-check' but are not spelt so."""
+    return [f"{name} cell {i + 1} (tag {tag!r})" for name, (_, nb) in parsed.items()
+            for i, cell in enumerate(nb.get("cells", [])) for tag in _tags(cell)
+            if isinstance(tag, str) and tag not in KNOWN_TAGS and _near(tag) in ("solution", "solutioncheck")]
 
 
 def _count_tag(nb, tag):
@@ -452,9 +511,7 @@ def make_student_copy(source, destination):
             + " in a text editor) and run the copy again.")
 
     # 1b. a solution whose tag is misspelt would reach the students: refuse, naming the cell
-    misspelt = [f"{name} cell {i + 1} (tag {tag!r})" for name, (_, nb) in parsed.items()
-                for i, cell in enumerate(nb.get("cells", [])) for tag in _tags(cell)
-                if isinstance(tag, str) and tag not in KNOWN_TAGS and _near(tag) in ("solution", "solutioncheck")]
+    misspelt = _misspelt_tags(parsed)
     if misspelt:
         raise StudentCopyError(
             f"source {str(source)!r} has cells whose tag looks like 'solution' or 'solution-check' but is not "
