@@ -17,6 +17,7 @@ __all__ = ["check_d_loss", "check_g_loss", "check_logit_gradient"]
 REAL_PROBES = (torch.tensor([[0.9], [0.6], [0.8], [0.95]]), torch.tensor([[0.7], [0.99], [0.5]]))
 FAKE_PROBES = (torch.tensor([[0.2], [0.1], [0.3], [0.4]]), torch.tensor([[0.05], [0.6], [0.25]]))
 REJECTED = 0.001      # D(G(z)) where D confidently rejects a fake: the saturation probe
+CONFIDENTLY_WRONG = 0.001   # D(x) for a real sample D takes for fake (and 1 − it for a fake taken for real)
 CLAMP_HINT = ("Clamp the probabilities before taking the log, e.g. `d.clamp(1e-7, 1 - 1e-7)`, "
               "or use nn.BCELoss, which clamps each log at −100.")
 
@@ -70,10 +71,10 @@ def _d_mistakes(r, f):
          "the sign is flipped: you return mean log D(x) + mean log(1 − D(G(z))), which D would maximise.",
          "A loss is minimised: put a minus sign in front of each log term."),
         (-_mean_log(r),
-         "only the real half is there: −mean log D(x) without the fake term.",
+         "only the real half is there: −mean log D(x); the fake term is missing or does not change with D(G(z)).",
          "Add −mean log(1 − D(G(z))): D must also learn to reject the fakes."),
         (-_mean_log(1 - f),
-         "only the fake half is there: −mean log(1 − D(G(z))) without the real term.",
+         "only the fake half is there: −mean log(1 − D(G(z))); the real term is missing or does not change with D(x).",
          "Add −mean log D(x): D must also learn to accept real samples."),
         (-_mean_log(r) - _mean_log(f),
          "the fake term uses log D(G(z)); for the fakes D is scored with log(1 − D(G(z))).",
@@ -90,6 +91,97 @@ def _d_mistakes(r, f):
     ]
 
 
+def _gradients(fn, inputs):
+    """(value, [gradient of the value with respect to each input]) of ``fn(*inputs)``; None without a graph."""
+    leaves = [t.clone().requires_grad_(True) for t in inputs]
+    try:
+        out = call(fn, *leaves, what="d_loss", diagnose=False)
+        if not isinstance(out, torch.Tensor) or not out.requires_grad or out.numel() != 1:
+            return None
+        grads = torch.autograd.grad(out.reshape(()), leaves, allow_unused=True)
+    except Exception:  # noqa: BLE001 — the value checks report what is wrong
+        return None
+    return float(out.detach()), [torch.zeros_like(t) if g is None else g.detach() for g, t in zip(grads, leaves)]
+
+
+def _same(a, b):
+    return bool(torch.allclose(a.double(), b.double(), rtol=1e-3, atol=1e-6))
+
+
+def _term_mistake(grad, p, term):
+    """What the student's ``term`` ("real" or "fake") does, read from its gradient with respect to ``p``
+    (D's probabilities on that batch): None when it is right, else (problem, hint)."""
+    n = p.shape[0]
+    p = p.double()
+    s = torch.sigmoid(p)
+    if term == "real":
+        right = -1 / (n * p)
+        name, log, other = "D(x)", "log D(x)", "log(1 − D(x))"
+        sig = -(1 - s) / n
+        swapped = 1 / (n * (1 - p))
+        write = "−torch.log(d_real).mean()"
+    else:
+        right = 1 / (n * (1 - p))
+        name, log, other = "D(G(z))", "log(1 − D(G(z)))", "log D(G(z))"
+        sig = s / n
+        swapped = -1 / (n * p)
+        write = "−torch.log(1 - d_fake).mean()"
+    grad = grad.double()
+    if _same(grad, right):
+        return None
+    if float(grad.abs().max()) < 1e-12:
+        return (f"the {term} term does not change with {name}: no gradient reaches {name} (the term is missing, "
+                "constant, detached, or clamped everywhere; clamp(min, max) takes the lower bound first).",
+                f"Write the {term} half as {write}.")
+    if _same(grad, -right):
+        return (f"the {term} term has the wrong sign: the loss holds +mean {log} where it should hold −mean {log}, "
+                f"so D would be pushed the wrong way on the {term} samples.",
+                f"Each half of L_D is minus the mean of a log: write the {term} half as {write}.")
+    if _same(grad, n * right):
+        return (f"the {term} term sums over the batch instead of averaging: its gradient is {n} times too large.",
+                "Use .mean() instead of .sum() in that term.")
+    if _same(grad, right / 2):
+        return (f"the {term} term is half as large as it should be.", f"Write the {term} half as {write}.")
+    if _same(grad, swapped) or _same(grad, -swapped):
+        return (f"the {term} term uses {other}; for the {term} samples D is scored with {log}.",
+                f"Write the {term} half as {write}.")
+    if _same(grad, sig) or _same(grad, -sig):
+        return (f"the {term} term applies a sigmoid to {name}, which is already a probability (D ends in a sigmoid): "
+                "the sigmoid is applied twice.", f"Take the log of {name} itself: {write}.")
+    mean = p.mean()
+    if _same(grad, torch.full_like(p, float(right[0] * p[0] / mean) if term == "real"
+                                   else float(1 / (n * (1 - mean))))):
+        return (f"the {term} term takes the log of the batch mean; the loss is the mean of the logs.",
+                "Apply torch.log to each probability first, then .mean().")
+    if term == "fake" and (_same(grad, -1 / (n * (1 + p))) or _same(grad, 1 / (n * (1 + p)))):
+        return ("the fake term uses log(1 + D(G(z))): the minus sign inside the log is lost.",
+                "Write the fake half as −torch.log(1 - d_fake).mean().")
+    if term == "real" and (_same(grad, 1 / (n * (1 + p))) or _same(grad, -1 / (n * (1 + p)))):
+        return ("the real term uses log(1 + D(x)) or log(−D(x)): D(x) itself goes into the log.",
+                "Write the real half as −torch.log(d_real).mean().")
+    if int((grad.abs() > 1e-12).sum()) == 1 and n > 2:
+        return (f"only one sample of the {term} batch gets a gradient: the {term} term takes the median (or the "
+                "max, min, or one element) of the logs instead of their mean.",
+                f"Average over the whole batch: {write}.")
+    return None
+
+
+def _diagnose_d_terms(d_loss, r, f, value, right):
+    """Name the wrong term of L_D from the gradients with respect to D(x) and D(G(z)) (raises Fail)."""
+    found = _gradients(d_loss, (r, f))
+    if found is None:
+        return
+    _, (gr, gf) = found
+    real, fake = _term_mistake(gr, r, "real"), _term_mistake(gf, f, "fake")
+    for mistake in (real, fake):
+        if mistake is not None:
+            raise Fail(*mistake)
+    if real is None and fake is None:
+        raise Fail(f"both terms change with D's outputs as they should, but the value is {value - right:+.4f} away "
+                   f"from the right one ({right:.4f}): a constant is added to the loss.",
+                   "Return exactly −mean log D(x) − mean log(1 − D(G(z))), with nothing added.")
+
+
 @checker("d_loss")
 def check_d_loss(d_loss):
     """Check ``d_loss(d_real, d_fake)`` -> scalar −mean log D(x) − mean log(1 − D(G(z)))."""
@@ -101,7 +193,9 @@ def check_d_loss(d_loss):
             continue
         for wrong, problem, hint in _d_mistakes(r, f):
             expect(not _close(value, wrong.item()), problem, hint)
-        expect(False, f"on a batch of {r.shape[0]} it gives {value:.4f}; the right value is {right:.4f}.",
+        _diagnose_d_terms(d_loss, r, f, value, right)
+        expect(False, f"on a batch of {r.shape[0]} the value is off: it gives {value:.4f}; the right value is "
+               f"{right:.4f}.",
                "Compute −torch.log(d_real).mean() − torch.log(1 - d_fake).mean() and compare step by step.")
 
     # the gradient reaches D's outputs, with the right size
@@ -116,6 +210,17 @@ def check_d_loss(d_loss):
            and f.grad is not None and torch.allclose(f.grad, 1 / (n * (1 - f.detach())), rtol=1e-3, atol=1e-5),
            "the value is right but the gradient is not that of −mean log D(x) − mean log(1 − D(G(z))).",
            "Build the loss directly from d_real and d_fake with torch operations, without detaching any part.")
+
+    # where D is confidently wrong the loss must still pull it back: a clamp far from 0 and 1 cuts that off
+    found = _gradients(d_loss, (torch.tensor([[CONFIDENTLY_WRONG], [0.5]]),
+                                torch.tensor([[1 - CONFIDENTLY_WRONG], [0.5]])))
+    if found is not None:
+        _, (gr, gf) = found
+        expect(abs(float(gr[0, 0])) > 1 and abs(float(gf[0, 0])) > 1,
+               f"where D is confidently wrong (D(x) = {CONFIDENTLY_WRONG} for a real sample, D(G(z)) = "
+               f"{1 - CONFIDENTLY_WRONG} for a fake) the loss sends no gradient: the probabilities are clamped too "
+               "far from 0 and 1 (such as clamp(0.01, 0.99)), so the samples D gets most wrong teach it nothing.",
+               "Clamp close to 0 and 1 only: d.clamp(1e-7, 1 - 1e-7).")
 
     # a confident discriminator gives exactly 0 or 1 in float32
     r = torch.tensor([[0.0], [1.0]], requires_grad=True)
@@ -172,6 +277,10 @@ def _g_mistakes(f):
         (-torch.log(f.mean()),
          "you took the log of the batch mean; the loss is the mean of the logs.",
          "Apply torch.log to each probability first, then .mean()."),
+        (-_mean_log(torch.sigmoid(f)),
+         "you applied a sigmoid to d_fake, which is already a probability (D ends in a sigmoid): the sigmoid is "
+         "applied twice, and −log σ(p) hardly changes as p goes from 0 to 1.",
+         "Take the log of d_fake itself: −torch.log(d_fake).mean()."),
     ]
 
 
@@ -236,7 +345,9 @@ def _gradient_cases():
             ("the loss d²", lambda d: d ** 2, lambda d: 2 * d)]
 
 
-def _as_values(out, n, what):
+def _as_values(out, n, what, raw=None):
+    """The student's derivatives as float64 ``(n,)``; ``raw(a)``: the derivative of the loss at the logit itself
+    (without the sigmoid), to name that mistake when the values are not finite."""
     expect(isinstance(out, torch.Tensor), f"{what} returned a {type(out).__name__}, not a tensor.",
            "Return the gradient tensor itself, one value per logit.")
     expect(tuple(out.shape) == (n,),
@@ -247,6 +358,16 @@ def _as_values(out, n, what):
            f"{what} returns a tensor that still requires grad (part of a graph): plotting or printing it "
            "would fail or keep the graph alive.",
            "torch.autograd.grad returns plain tensors; after .backward(), return a.grad.detach().")
+    if not bool(torch.isfinite(out).all()) and raw is not None:
+        # the loss read the logits themselves: its derivative at a, finite wherever a is not 0
+        a = GRADIENT_LOGITS.double()
+        keep = torch.isfinite(out) & (a != 0)
+        if bool((~torch.isfinite(out) <= (a == 0) | (a < 0)).all()) and bool(keep.any()) and torch.allclose(
+                out.detach().double()[keep], raw(a)[keep], rtol=1e-3, atol=1e-5):
+            raise Fail(f"{what} returned NaN or infinite values, and where it is finite it is the loss's derivative "
+                       "at the logit itself: the sigmoid is missing, so the loss reads a raw score (below 0 for "
+                       "some) as if it were a probability.",
+                       "Apply torch.sigmoid to the logits first, then the loss: loss(torch.sigmoid(a)).")
     expect(bool(torch.isfinite(out).all()), f"{what} returned NaN or infinite values for logits from -7 to 4.",
            "The losses are finite for every logit: compute them from torch.sigmoid(a), not from rounded probabilities.")
     return out.detach().double()
@@ -263,7 +384,7 @@ def check_logit_gradient(logit_gradient):
     for name, loss, derivative in _gradient_cases():
         logits = GRADIENT_LOGITS.clone()
         got = _as_values(call(logit_gradient, loss, logits, what="logit_gradient"), n,
-                         f"logit_gradient for {name}")
+                         f"logit_gradient for {name}", raw=derivative)
         expect(torch.equal(logits, GRADIENT_LOGITS) and not logits.requires_grad and logits.grad is None,
                "logit_gradient changed the logits it was given (their values, requires_grad or .grad).",
                "Work on a copy: a = logits.detach().clone().requires_grad_(True).")
@@ -282,6 +403,20 @@ def check_logit_gradient(logit_gradient):
                        "d = torch.sigmoid(a), then the loss of d.")
         if torch.allclose(got, -want, rtol=1e-3, atol=1e-5):
             raise Fail(f"{where} The sign is flipped.", "Differentiate loss(sigmoid(a)) itself, not its negative.")
+        twice = torch.sigmoid(d)
+        if torch.allclose(got, derivative(twice) * twice * (1 - twice) * slope, rtol=1e-3, atol=1e-5):
+            raise Fail(f"{where} Yours applies the sigmoid twice: loss(sigmoid(sigmoid(a))). The loss function "
+                       "takes the probability d = sigmoid(a) and applies nothing more.",
+                       "Compute the loss of torch.sigmoid(a) once: loss(torch.sigmoid(a)).")
+        flat = (got.abs() < 1e-12) & (want.abs() > 1e-3)
+        rest = ~flat
+        if bool(flat.any()) and torch.allclose(got[rest], want[rest], rtol=1e-3, atol=1e-5):
+            at = ", ".join(f"{v:g}" for v in GRADIENT_LOGITS[flat].tolist())
+            raise Fail(f"{where} At the logit{'s' if int(flat.sum()) > 1 else ''} {at} yours is 0: the probability "
+                       "(or its log) is clamped there, so no gradient passes where D is sure. That is exactly the "
+                       "saturation the non-saturating loss exists to avoid.",
+                       "Do not clamp inside logit_gradient: sigmoid(a) of a float32 logit from -7 to 4 is never "
+                       "exactly 0 or 1, so the loss stays finite without it.")
         if torch.allclose(got * n, want, rtol=1e-3, atol=1e-5):
             raise Fail(f"{where} Each value is 1/{n} of the right one: you differentiated the mean over the "
                        f"{n} logits, which divides every derivative by {n}.",

@@ -23,8 +23,10 @@ import torch
 from torch import nn
 
 from .core import Fail, NotAttempted, call, checker, expect
+from .probe import (CURVE_INPUTS, explain_crash, forward, linear_gap_failure, linears, name_curve, output_curve, stacked, output_range,
+                    shape_text)
 
-__all__ = ["check_make_generator", "check_make_discriminator"]
+__all__ = ["check_make_generator", "check_make_discriminator", "explain_crash", "output_range", "shape_text"]
 
 BATCH = 64                          # rows of the probing batches (appears in messages)
 
@@ -66,49 +68,10 @@ def _model(make, what, built=False):
 
 
 def _linears(model):
-    return [m for m in model.modules() if isinstance(m, nn.Linear)]
+    return linears(model)
 
 
-def shape_text(t):
-    return "(" + ", ".join(str(s) for s in t.shape) + ("," if t.ndim == 1 else "") + ")"
-
-
-def explain_crash(model, x, exc):
-    """Explain a crash on the probing batch: first layer too narrow/wide, or a layer mismatch."""
-    layers = _linears(model)
-    width = x.shape[1]
-    if layers and layers[0].in_features != width:
-        first = layers[0]
-        return Fail(f"it crashes on a batch of shape {shape_text(x)}: its first layer is "
-                    f"nn.Linear({first.in_features}, {first.out_features}), which expects {first.in_features} "
-                    f"number{'s' if first.in_features != 1 else ''} a row, but each row here has {width}.",
-                    f"Make the first layer nn.Linear({width}, ...): its in_features is the number of columns "
-                    "of the input.")
-    for i, (a, b) in enumerate(zip(layers, layers[1:]), start=2):
-        if a.out_features != b.in_features:
-            return Fail(f"it crashes on a batch of shape {shape_text(x)}: linear layer {i} is "
-                        f"nn.Linear({b.in_features}, {b.out_features}), but the layer before it gives "
-                        f"{a.out_features} numbers a row.",
-                        "Each layer's in_features must equal the previous layer's out_features.")
-    return Fail(f"calling the model on a batch of shape {shape_text(x)} raised {type(exc).__name__}: {exc}",
-                "Call your model on a small batch, e.g. model(torch.randn(4, "
-                f"{width})), in a cell of its own and read the error.")
-
-
-def _forward(model, x):
-    """``model(x)`` without gradients; a stub is NotAttempted, a crash an explained Fail."""
-    try:
-        with torch.no_grad():
-            out = call(model, x, what=f"your model on a batch of shape {shape_text(x)}", diagnose=False)
-    except NotImplementedError:
-        raise NotAttempted() from None
-    except Exception as exc:
-        raise explain_crash(model, x, exc) from None
-    if out is Ellipsis:
-        raise NotAttempted()
-    expect(isinstance(out, torch.Tensor), f"forward returned a {type(out).__name__}, not a tensor.",
-           "Return the output of the last layer (a tensor) from forward.")
-    return out
+_forward = forward
 
 
 def _batches(width, seed=0):
@@ -116,35 +79,16 @@ def _batches(width, seed=0):
     return torch.randn(BATCH, width, generator=gen)
 
 
-def output_range(probe, x):
-    """(lowest, highest) output when the last nn.Linear emits -100 and then +100; None if that tells nothing."""
-    layers = _linears(probe)
-    if not layers or layers[-1].bias is None:
-        return None
-    results = []
-    for c in (-100.0, 100.0):
-        forced = copy.deepcopy(probe)
-        last = _linears(forced)[-1]
-        with torch.no_grad():
-            last.weight.zero_()
-            last.bias.fill_(c)
-            try:
-                out = forced(x)
-            except Exception:
-                return None
-        if not isinstance(out, torch.Tensor) or not torch.isfinite(out).all():
-            return None
-        if (out - out[:1]).abs().max() > 1e-5:      # something after the last Linear still depends on x
-            return None
-        results.append(out)
-    return float(results[0].min()), float(results[1].max())
-
-
 def _large_input_range(probe, width):
-    """Lowest and highest output over inputs up to 1000 in size (the fallback probe)."""
+    """Outputs for inputs up to 1000 in size (the probe when the model has no plain last nn.Linear)."""
     x = torch.cat([_batches(width, seed=s) * scale for s, scale in enumerate((1.0, 10.0, 100.0, 1000.0))])
-    out = _forward(probe, x)
-    return out
+    return _forward(probe, x)
+
+
+def _named(curve):
+    """" (<the activation's name> after the last layer)" when the probe recognises it, else ""."""
+    name = name_curve(curve)
+    return f" ({name} after the last nn.Linear)" if name else ""
 
 
 # ---------------------------------------------------------------- the generator exercise
@@ -178,25 +122,6 @@ def _generator(make, noise_dim):
     if model is Ellipsis:
         raise NotAttempted()
     return _model(model, f"make_generator({noise_dim})", built=True)
-
-
-def _forced(probe, value):
-    """The model's outputs when its last nn.Linear emits the constant ``value``; None if that tells nothing."""
-    layers = _linears(probe)
-    if not layers or layers[-1].bias is None:
-        return None
-    forced = copy.deepcopy(probe)
-    last = _linears(forced)[-1]
-    with torch.no_grad():
-        last.weight.zero_()
-        last.bias.fill_(value)
-        try:
-            out = forced(_batches(layers[0].in_features))
-        except Exception:
-            return None
-    if not isinstance(out, torch.Tensor) or not torch.isfinite(out).all() or (out - out[:1]).abs().max() > 1e-5:
-        return None
-    return out
 
 
 @checker("your generator of points in the box [-1, 1]²")
@@ -246,29 +171,44 @@ def check_make_generator(make_generator):
     # the box, whatever the weights: what comes after the last linear layer
     hint = ("Shape rule 1: the output activation must suit the data. torch.tanh (or nn.Tanh()) after the last "
             "nn.Linear maps every number into (-1, 1), whatever the weights.")
-    ends = [_forced(probe, c) for c in (-100.0, -2.0, 2.0, 100.0)]
-    probed = all(e is not None for e in ends)
+    curve = output_curve(probe, z)
+    probed = curve is not None
     if probed:
-        lo, lo2, hi2, hi = (float(e.min()) if i < 2 else float(e.max()) for i, e in enumerate(ends))
+        lo, hi = float(curve.min()), float(curve.max())
+        named = _named(curve)
+        moderate = curve[[CURVE_INPUTS.index(-3.0), CURVE_INPUTS.index(3.0)]]
         if lo < -1 - 1e-6 or hi > 1 + 1e-6:
             if lo >= 0:
                 problem = (f"its coordinates can never be negative and can exceed 1 (up to {hi:.3g} when the last "
-                           "layer says 100): a ReLU at the end leaves the box on one side and half of it empty.")
+                           f"layer says 100){named}: a ReLU at the end leaves the box on one side and half of it "
+                           "empty.")
             else:
                 problem = (f"when the last layer's output grows (as training can make it), its points leave the box: "
-                           f"coordinates from {lo:.3g} to {hi:.3g}. Nothing after the last nn.Linear keeps them "
-                           "between -1 and 1.")
+                           f"coordinates from {lo:.3g} to {hi:.3g}{named}. Nothing after the last nn.Linear keeps "
+                           "them between -1 and 1.")
             raise Fail(problem, hint)
         if lo >= 0:
-            raise Fail("its coordinates stay between 0 and 1 (a sigmoid at the end?): the left and the lower half "
-                       "of the box can never be reached.", hint + " (2 * torch.sigmoid(y) - 1 works too.)")
+            raise Fail(f"its coordinates stay between {lo:.3g} and {hi:.3g}{named or ' (a sigmoid at the end?)'}: "
+                       "the left and the lower half of the box can never be reached.",
+                       hint + " (2 * torch.sigmoid(y) - 1 works too.)")
+        if hi <= 0:
+            raise Fail(f"its coordinates stay between {lo:.3g} and {hi:.3g}{named}: the right and the upper half of "
+                       "the box can never be reached.", hint)
         if lo > -0.99 or hi < 0.99:
-            raise Fail(f"its coordinates only reach from {lo:.3g} to {hi:.3g}, never the edges of the box: the "
-                       "output is squashed too far.", "Use torch.tanh(y) itself, not a multiple of it.")
-        if lo2 <= -1 + 1e-6 or hi2 >= 1 - 1e-6:
-            raise Fail("its coordinates reach exactly -1 or 1 for moderate outputs of the last layer: a clamp "
+            twice = " (an activation applied twice squashes twice)" if stacked(name_curve(curve)) else ""
+            raise Fail(f"its coordinates only reach from {lo:.3g} to {hi:.3g}{named}, never the edges of the box: "
+                       f"the output is squashed too far{twice}.",
+                       "Use one torch.tanh(y) itself after the last layer, not a multiple of it, nor one activation "
+                       "on top of another.")
+        if float(moderate.abs().max()) >= 1 - 1e-6:
+            raise Fail(f"its coordinates reach exactly -1 or 1 for moderate outputs of the last layer{named}: a clamp "
                        "(torch.clamp, nn.Hardtanh) cuts them off. Where it cuts, its slope is 0, so a point stuck "
                        "on the edge gives G no gradient to bring it back.", hint)
+        if stacked(name_curve(curve)):
+            raise Fail(f"after the last nn.Linear come two activations{named}: the output is squashed twice, "
+                       "which bends the tanh's curve out of shape (a leaky ReLU first makes negative coordinates far "
+                       "harder to reach than positive ones).",
+                       "Apply exactly one torch.tanh (nn.Tanh()) to the last nn.Linear's output, and nothing else.")
     else:                           # no plain last nn.Linear: look at very large inputs instead
         big = _large_input_range(probe, k)
         lo, hi = float(big.min()), float(big.max())
@@ -285,6 +225,9 @@ def check_make_generator(make_generator):
     expect(isinstance(y, torch.Tensor) and y.requires_grad,
            "its output carries no gradient (a .detach(), .item() or torch.no_grad() in forward?), so training "
            "could never change the generator.", "Return the result of the layers as it is.")
+    missing = linear_gap_failure(probe, z, "the generator")
+    if missing is not None:
+        raise missing
     layers = _linears(model)
     expect(len(layers) != 1,
            "it has a single linear layer: a squashed linear map of the noise, which can only stretch the noise "
@@ -324,26 +267,60 @@ def check_make_discriminator(make_discriminator):
     expect(bool(torch.isfinite(out).all()), "the output holds NaN or infinite values.",
            "Look for a division or a log in forward; torch.sigmoid never gives NaN.")
 
-    # probabilities, whatever the input
-    rng = output_range(probe, x)
-    if rng is not None:
-        lo, hi = rng
+    # probabilities, whatever the input, from "surely fake" to "surely real"
+    curve = output_curve(probe, x)
+    if curve is not None:
+        lo, hi = float(curve.min()), float(curve.max())
     else:
         big = _large_input_range(probe, 2)
         lo, hi = float(big.min()), float(big.max())
+    named = _named(curve)
     hint = ("Finish forward with torch.sigmoid(...) (or put nn.Sigmoid() last), so that every output is a "
             "probability in (0, 1).")
     if lo < 0 or hi > 1:
         if lo >= -1 and hi <= 1:
-            raise Fail("its outputs can be negative (between -1 and 1): a tanh on the output instead of a "
-                       "sigmoid, so they are not probabilities.", hint)
+            what = (": a tanh on the output instead of a sigmoid" if not named or "a tanh after" in named
+                    else named)
+            raise Fail(f"its outputs can be negative (between -1 and 1){what}, so they are not probabilities.", hint)
         if lo >= 0:
-            raise Fail("its outputs can be larger than 1 (never negative: a ReLU or softplus at the end?), so "
-                       "they are not probabilities.", hint)
-        raise Fail("its outputs go below 0 and above 1, so they are not probabilities: the sigmoid at the end "
+            raise Fail(f"its outputs can be larger than 1 (never negative{named or ': a ReLU or softplus at the end?'}),"
+                       " so they are not probabilities.", hint)
+        raise Fail(f"its outputs go below 0 and above 1{named}, so they are not probabilities: the sigmoid at the end "
                    "is missing (the model returns a raw score, a logit).",
                    hint + " (Modern code returns the logit and lets nn.BCEWithLogitsLoss apply the sigmoid; "
                    "this exercise asks for P(real) itself.)")
+    if curve is not None and (lo > 0.01 or hi < 0.99) and hi - lo > 1e-6:
+        if lo >= 0.5 - 1e-6:
+            problem = (f"its outputs stay between {lo:.3g} and {hi:.3g} whatever the last layer says{named}, so D can "
+                       "never say \"fake\" (a probability below 0.5).")
+            if "twice" in named:
+                problem += " A sigmoid of a probability is at least sigmoid(0) = 0.5."
+            elif "ReLU" in named:
+                problem += " A ReLU before the sigmoid turns every negative score into 0, and sigmoid(0) = 0.5."
+            raise Fail(problem, "Apply exactly one sigmoid, directly to the last nn.Linear's output.")
+        if hi <= 0.5 + 1e-6:
+            raise Fail(f"its outputs stay between {lo:.3g} and {hi:.3g} whatever the last layer says{named}, so D can "
+                       "never say \"real\" (a probability above 0.5).",
+                       "Apply exactly one sigmoid, directly to the last nn.Linear's output.")
+        raise Fail(f"its outputs only reach from {lo:.3g} to {hi:.3g} whatever the last layer says{named}, never close "
+                   "to 0 or 1, so D can never be sure a sample is fake or real.",
+                   "Apply exactly one sigmoid, directly to the last nn.Linear's output, and nothing after it.")
+    if curve is not None and hi - lo > 1e-6:
+        moderate = curve[[CURVE_INPUTS.index(-3.0), CURVE_INPUTS.index(3.0)]]
+        if float(moderate[0]) <= 1e-6 or float(moderate[1]) >= 1 - 1e-6:
+            raise Fail(f"its outputs reach exactly 0 or 1 for moderate outputs of the last layer{named}: the curve is "
+                       "cut flat there, so its slope is 0 and a sample judged wrongly with certainty gives D no "
+                       "gradient (and log(0) in the loss).", hint)
+    name = name_curve(curve)
+    if name is not None and name != "a sigmoid" and hi - lo > 1e-6:
+        raise Fail(f"after its last nn.Linear comes {name}, not a sigmoid alone: its outputs are probabilities, but "
+                   "not sigmoid(score) of the last layer's score; the extra activation bends the scale on which D "
+                   "says how sure it is (a leaky ReLU first makes \"fake\" five or a hundred times harder to say "
+                   "than \"real\").",
+                   "Apply exactly one sigmoid, directly to the last nn.Linear's output, and nothing after it.")
+    missing = linear_gap_failure(probe, x, "the discriminator", activation="nn.LeakyReLU(0.2)")
+    if missing is not None:
+        raise missing
 
     # one verdict per sample, computed from that sample alone
     small = _forward(probe, x[:5])
