@@ -121,6 +121,9 @@ def check_generator_input(generator_input):
     front, back = out[:, :NOISE_DIM], out[:, NOISE_DIM:]
     if not torch.equal(front, z):
         swapped = torch.equal(out[:, classes:], z) and _is_one_hot(out[:, :classes], labels, classes)
+        expect(not torch.equal(front, -z), "the whole result is negated: the first 16 columns hold −z instead of "
+               "the noise z (and the label part −1 instead of 1).", "Return torch.cat([z, one_hot], dim=1) itself, "
+               "with no minus sign in front.")
         expect(not swapped, "the one-hot label comes first and the noise second; the generator here expects the "
                "noise in the first 16 columns, then the label.",
                "Swap the order: torch.cat([z, one_hot], dim=1).")

@@ -299,8 +299,8 @@ def check_g_loss(g_loss):
                 problem += (f" Where D rejects a fake (D(G(z)) = {REJECTED}) its gradient with respect to "
                             f"D's logit is {grad:.4f} instead of {-(1 - REJECTED):.4f}: G would barely learn.")
             expect(not _close(value, wrong.item()), problem, hint)
-        expect(False, f"on a batch of {f.shape[0]} it gives {value:.4f}; the right value is {right:.4f}.",
-               "Compute −torch.log(d_fake).mean() and compare step by step.")
+        expect(False, f"on a batch of {f.shape[0]} the value is off: it gives {value:.4f}; the right value is "
+               f"{right:.4f}.", "Compute −torch.log(d_fake).mean() and compare step by step.")
 
     f = FAKE_PROBES[0].clone().requires_grad_(True)
     out = _scalar_result(g_loss, (f,), "g_loss", sig)
@@ -422,7 +422,8 @@ def check_logit_gradient(logit_gradient):
                        f"{n} logits, which divides every derivative by {n}.",
                        "Differentiate the sum: each term depends on its own logit only, so the gradient of the "
                        "sum holds every derivative unchanged.")
-        raise Fail(where, "Compute loss(torch.sigmoid(a)) for logits a that require grad, sum it, and take "
+        raise Fail(where + " Yours is off in a way this check does not recognise.",
+                   "Compute loss(torch.sigmoid(a)) for logits a that require grad, sum it, and take "
                           "torch.autograd.grad of the sum with respect to a.")
     # a second call on the same tensor: gradients must not pile up in .grad
     logits = GRADIENT_LOGITS.clone()

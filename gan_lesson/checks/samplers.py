@@ -157,6 +157,12 @@ def _check_mixture(fn):
     mean, std = float(x.mean()), float(x.std())
     blend_mean = w1 * m1 + w2 * m2
     blend_std = math.sqrt((w1 * s1_) ** 2 + (w2 * s2_) ** 2)
+    far = float(x.abs().max())
+    expect(far < 50,
+           f"some values lie as far out as {far:.3g}: a Gaussian with std 1 around {m2:g} practically never passes "
+           f"{m2 + 6:g}. Such far values come from dividing by the noise (std / torch.randn(...)), which is huge "
+           "whenever the noise is close to 0.",
+           "A component's value is mean + std · torch.randn(...): multiply the noise by the std.")
     left = x < _SPLIT
     frac = float(left.double().mean())
     expect(not (abs(mean - blend_mean) < 0.1 and abs(std - blend_std) < 0.05 and frac < 0.05),
@@ -233,7 +239,12 @@ def _candidates(x):
     return {
         "reference": scipy_ref, "n": n,
         "std": {"population": s_p, "unbiased": s_u},
-        "std_wrong": {"variance": [s_p ** 2, s_u ** 2]},
+        "mean_wrong": {"sum": [a.sum()], "median": [np.median(a), float(torch.tensor(a).median())]},
+        "std_wrong": {"variance": [s_p ** 2, s_u ** 2],
+                      "plus": [np.sqrt(np.mean((a + m) ** 2)), np.sqrt(np.sum((a + m) ** 2) / (n - 1))],
+                      "uncentred": [np.sqrt(np.mean(a ** 2)), np.sqrt(np.sum(a ** 2) / (n - 1))],
+                      "sum": [np.sqrt(np.sum(d ** 2))],
+                      "median": [np.sqrt(np.median(d ** 2)), float(torch.tensor(d ** 2).median()) ** 0.5]},
         "skew": [np.mean(z_p ** 3), np.mean(z_u ** 3)],
         "skew_wrong": {
             "power": [np.mean(z ** p) for z in (z_p, z_u) for p in (2, 4)],
@@ -241,6 +252,10 @@ def _candidates(x):
             "variance": [np.mean((d / s_p ** 2) ** 3), np.mean((d / s_u ** 2) ** 3)],
             "cube_of_mean": [np.mean(z_p) ** 3],
             "sign": [-np.mean(z_p ** 3), -np.mean(z_u ** 3)],
+            "uncentred": [np.mean((a / s) ** 3) for s in (s_p, s_u)],
+            "times": [np.mean((d * s) ** 3) for s in (s_p, s_u)],
+            "sum": [np.sum(z_p ** 3), np.sum(z_u ** 3)],
+            "median": [float(torch.tensor(z ** 3).median()) for z in (z_p, z_u)] + [np.median(z_p ** 3)],
         },
         "kurt": [np.mean(z_p ** 4) - 3, np.mean(z_u ** 4) - 3],
         "kurt_wrong": {
@@ -249,6 +264,12 @@ def _candidates(x):
                                np.mean(d ** 4) / s_u - 3],
             "power": [np.mean(z ** p) - c for z in (z_p, z_u) for p in (2, 3) for c in (0, 3)],
             "variance": [np.mean((d / s_p ** 2) ** 4) - 3, np.mean((d / s_u ** 2) ** 4) - 3],
+            "plus_three": [np.mean(z_p ** 4) + 3, np.mean(z_u ** 4) + 3],
+            "sign": [-np.mean(z_p ** 4) - 3, -np.mean(z_u ** 4) - 3, -np.mean(z_p ** 4) + 3],
+            "uncentred": [np.mean((a / s) ** 4) - 3 for s in (s_p, s_u)],
+            "times": [np.mean((d * s) ** 4) - 3 for s in (s_p, s_u)],
+            "sum": [np.sum(z_p ** 4) - 3, np.sum(z_u ** 4) - 3],
+            "median": [float(torch.tensor(z ** 4).median()) - 3 for z in (z_p, z_u)] + [np.median(z_p ** 4) - 3],
         },
     }
 
@@ -305,13 +326,35 @@ def check_four_moments(fn):
             raise Fail(f"on {label} you return the right four numbers in the wrong order: {_fmt4(got)}; "
                        f"expected [mean, std, skew, kurtosis] = {_fmt4(ref)}.",
                        "Return torch.stack([mean, std, skew, kurtosis]) in that order.")
-        expect(_close(got_m, ref[0]), f"on {label} the mean (first value) is {got_m:.4g}; expected {ref[0]:.4g}.",
-               "The mean is x.mean(): the sum of the values divided by n.")
+        if not _close(got_m, ref[0]):
+            if _matches(got_m, c["mean_wrong"]["sum"]):
+                problem = f"is {got_m:.4g}, the SUM of the {c['n']} values, not their mean"
+            elif _matches(got_m, c["mean_wrong"]["median"]):
+                problem = f"is {got_m:.4g}, the MEDIAN of the values, not their mean"
+            elif _close(got_m, -ref[0]):
+                problem = f"is {got_m:.4g}, minus the mean: the sign is flipped"
+            else:
+                problem = f"is off: {got_m:.4g}"
+            raise Fail(f"on {label} the mean (first value) {problem}; expected {ref[0]:.4g}.",
+                       "The mean is x.mean(): the sum of the values divided by n.")
         if not _matches(got_s, c["std"].values()):
-            if _matches(got_s, c["std_wrong"]["variance"]):
+            w = c["std_wrong"]
+            if _matches(got_s, w["variance"]):
                 raise Fail(f"on {label} the second value is {got_s:.4g}, the VARIANCE; expected the standard "
                            f"deviation {ref[1]:.4g}.", "Take the square root of the mean squared deviation: .sqrt().")
-            raise Fail(f"on {label} the std (second value) is {got_s:.4g}; expected {ref[1]:.4g}.",
+            cases = (("plus", "adds the mean to the values (x + mean, or −x − mean) instead of subtracting it",
+                      "The deviations are d = x − mean."),
+                     ("uncentred", "does not subtract the mean before squaring (that is the std only for data "
+                      "centred at 0)", "std = sqrt(mean((x − mean)²)): subtract the mean first."),
+                     ("sum", "takes the SUM of the squared deviations instead of their mean",
+                      "Average the squared deviations (.mean()), then take the square root."),
+                     ("median", "takes the MEDIAN of the squared deviations instead of their mean",
+                      "Average the squared deviations (.mean()), then take the square root."))
+            for key, problem, hint in cases:
+                if _matches(got_s, w[key]):
+                    raise Fail(f"on {label} the std (second value) {problem}: got {got_s:.4g}, expected {ref[1]:.4g}.",
+                               hint)
+            raise Fail(f"on {label} the std (second value) is off: {got_s:.4g}; expected {ref[1]:.4g}.",
                        "std = sqrt(mean((x - mean)²)).")
         if _close(got_s, c["std"]["unbiased"]) and not _close(got_s, c["std"]["population"]):
             unbiased = True
@@ -327,6 +370,16 @@ def check_four_moments(fn):
             elif _matches(got_sk, w["unstandardised"]):
                 problem, hint = ("is not standardised (the deviations were not divided by the std before cubing)",
                                  "Use z = (x − mean) / std, then average z³ — or divide mean((x − mean)³) by std³.")
+            elif _matches(got_sk, w["uncentred"]):
+                problem, hint = ("is computed without subtracting the mean (x / std cubed, not (x − mean) / std)",
+                                 "Standardise the deviations: z = (x − mean) / std, then average z³.")
+            elif _matches(got_sk, w["times"]):
+                problem, hint = ("multiplies the deviations by the std instead of dividing by it",
+                                 "z = (x − mean) / std: divide, then average z³.")
+            elif _matches(got_sk, w["sum"]):
+                problem, hint = ("sums z³ over the values instead of averaging", "Average: (z ** 3).mean().")
+            elif _matches(got_sk, w["median"]):
+                problem, hint = ("takes the MEDIAN of z³ instead of its mean", "Average: (z ** 3).mean().")
             elif _matches(got_sk, w["cube_of_mean"]):
                 problem, hint = ("is (mean of z)³, which is always 0",
                                  "Cube each standardised value first, then average: (z ** 3).mean().")
@@ -338,6 +391,22 @@ def check_four_moments(fn):
             if _matches(got_k, w["not_excess"]):
                 problem, hint = ("is the plain kurtosis, not the EXCESS kurtosis (3 too big)",
                                  "Subtract 3, the kurtosis of a Gaussian, so that a Gaussian scores 0.")
+            elif _matches(got_k, w["plus_three"]):
+                problem, hint = ("adds 3 instead of subtracting it",
+                                 "Excess kurtosis = mean(z⁴) − 3: subtract the Gaussian's kurtosis, 3.")
+            elif _matches(got_k, w["sign"]):
+                problem, hint = ("has the wrong sign on mean(z⁴) (−mean(z⁴) − 3)",
+                                 "Excess kurtosis = mean(z⁴) − 3.")
+            elif _matches(got_k, w["uncentred"]):
+                problem, hint = ("is computed without subtracting the mean (x / std, not (x − mean) / std)",
+                                 "Standardise the deviations: z = (x − mean) / std, then mean(z⁴) − 3.")
+            elif _matches(got_k, w["times"]):
+                problem, hint = ("multiplies the deviations by the std instead of dividing by it",
+                                 "z = (x − mean) / std: divide, then mean(z⁴) − 3.")
+            elif _matches(got_k, w["sum"]):
+                problem, hint = "sums z⁴ over the values instead of averaging", "Average: (z ** 4).mean() − 3."
+            elif _matches(got_k, w["median"]):
+                problem, hint = "takes the MEDIAN of z⁴ instead of its mean", "Average: (z ** 4).mean() − 3."
             elif _matches(got_k, w["power"]):
                 problem, hint = "uses the wrong power", "Kurtosis uses the FOURTH power: mean(z⁴) − 3."
             elif _matches(got_k, w["variance"]):

@@ -253,6 +253,22 @@ def _close(a, b):
     return abs(a - b) <= _TOL * abs(b) + 1e-9
 
 
+def _wrong_centre(got, p, x, axis):
+    """(centre, name) when ``got`` is the mean squared distance of the projections ``p`` from a recognisable wrong
+    mean (dividing by n or n − 1), else None."""
+    n = len(p)
+    candidates = [(float(x.mean()), "the mean of all the numbers in x, x.mean()"),
+                  (float(x.mean(0)[0]), "the mean of the first coordinate, not of the projections"),
+                  (float(x.mean(0)[1]), "the mean of the second coordinate, not of the projections"),
+                  (float(x.mean(0).sum()), "the sum of the coordinates' means, without the axis"),
+                  (float(x.mean(0) @ axis.abs()), "the mean point projected on |axis|")]
+    for centre, name in candidates:
+        spread = ((p - centre) ** 2).sum()
+        if any(_close(got, float(spread / k)) for k in (n, n - 1)):
+            return centre, name
+    return None
+
+
 @checker("variance_along")
 def check_variance_along(fn):
     """Check ``fn(x, axis)`` → the variance of the projections ``x @ axis`` (one number)."""
@@ -288,12 +304,31 @@ def check_variance_along(fn):
                  "Divide by n (or n − 1): p.var()."),
                 (float(xd.var()), "the variance of all the numbers in x together, whatever the axis",
                  _PROJECT_HINT),
+                (-right[0], "minus the variance: a variance is never negative, the sign is flipped",
+                 "Return p.var() itself."),
+                (-right[1], "minus the variance: a variance is never negative, the sign is flipped",
+                 "Return p.var() itself."),
+            ]
+            rows = xd - xd.mean(1, keepdim=True)
+            wrong += [
+                (float(((rows @ ad) ** 2).mean()), "each point was centred on the mean of its own coordinates "
+                 "(x.mean(dim=1)), not on the mean of the points (x.mean(dim=0))",
+                 "Centre on the mean point, x - x.mean(dim=0), or take p.var() of the projections directly."),
+                (float(((rows @ ad) ** 2).sum() / (len(p) - 1)), "each point was centred on the mean of its own "
+                 "coordinates (x.mean(dim=1)), not on the mean of the points (x.mean(dim=0))",
+                 "Centre on the mean point, x - x.mean(dim=0), or take p.var() of the projections directly."),
             ]
             for value, problem, hint in wrong:
                 if _close(got, value):
                     raise Fail(f"{where}, variance_along returned {got:.4g}: {problem}. Expected {right[1]:.4g}.", hint)
-            raise Fail(f"{where}, variance_along returned {got:.4g}; expected {right[1]:.4g} (the variance of "
-                       "x @ axis).", _PROJECT_HINT)
+            centre = _wrong_centre(got, p, xd, ad)
+            if centre is not None:
+                raise Fail(f"{where}, variance_along returned {got:.4g}, the mean squared distance of the projections "
+                           f"from {centre[0]:.4g}, but their own mean is {float(p.mean()):.4g}: they were centred on "
+                           f"the wrong mean ({centre[1]}). Expected {right[1]:.4g}.",
+                           "Subtract the mean of the projections themselves: p.var(), or ((p - p.mean()) ** 2).mean().")
+            raise Fail(f"{where}, variance_along returned {got:.4g}; the value is off: expected {right[1]:.4g} "
+                       "(the variance of x @ axis).", _PROJECT_HINT)
     return ("the variance of the projections x @ axis, for 4 axes and two clouds of 400 points, one of them far "
             "from the origin (dividing by n or by n − 1 both accepted).")
 
