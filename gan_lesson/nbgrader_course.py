@@ -53,10 +53,11 @@ MARKER = "nbgrader_course"          # metadata["gan_lesson"]["nbgrader_course"] 
 CONFIG_MARKER = "# gan_lesson.nbgrader_course"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 POINTS = 1                          # per graded check
-GRADED_HEAD = ("from gan_lesson.nbgrader_course import graded_check   # a ✗ from the checker fails this graded cell\n"
+GRADED_HEAD = ("from gan_lesson.nbgrader_course import graded_check"
+               "   # this graded cell fails unless the check prints ✓\n"
                "with graded_check():\n")
 
-CONFIG_BODY = f'''import os
+CONFIG_BODY = '''import os
 
 c = get_config()  # noqa: F821  (nbgrader defines get_config)
 
@@ -65,7 +66,7 @@ c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 
 # a solution region becomes one blank line, so the student version of every exercise cell is
 # exactly what `python -m gan_lesson.student_copy` writes
-c.ClearSolutions.code_stub = {{"python": ""}}
+c.ClearSolutions.code_stub = {"python": ""}
 
 # released notebooks keep their outputs (figures, printed numbers), as the students' copy does;
 # autograding runs every cell again anyway
@@ -116,7 +117,8 @@ def _failure(printed):
     if any(line.startswith("✓") for line in lines):
         return None
     said = printed.strip()
-    return "the checker printed no verdict (a line starting with ✓, ✗ or …)" + (f"; it printed: {said}" if said else "")
+    return ("the checker printed no verdict (a line starting with ✓, ✗ or …)"
+            + (f"; it printed: {said}" if said else ""))
 
 
 @contextlib.contextmanager
@@ -332,7 +334,8 @@ def _fill(stub, text, slots, solution, where):
             regions[1] = lines                              # the blank line below the import
     missing = [a for a in answers if a not in _bound(rest)]
     if missing:
-        problems.append(f"{where['solution']} does not set {', '.join(missing)}, the answer {where['exercise']} asks for")
+        problems.append(f"{where['solution']} does not set {', '.join(missing)}, "
+                        f"the answer {where['exercise']} asks for")
     if problems:
         return None, names, problems
     lines = text.split("\n")
@@ -437,7 +440,10 @@ def course_notebook(nb, name):
 # The course folder.
 
 def _cells_sha256(cells):
-    nbgrader = [(cell.get("metadata") or {}).get("nbgrader") for cell in cells]
+    """A hash of the cells (``student_copy.cells_hash``) and their nbgrader settings; what nbgrader's
+    own tools may add without an edit (the cell type, a checksum) is left out."""
+    nbgrader = [{k: v for k, v in ((cell.get("metadata") or {}).get("nbgrader") or {}).items()
+                 if k not in ("cell_type", "checksum")} for cell in cells]
     blob = copying.cells_hash(cells) + json.dumps(nbgrader, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -584,7 +590,8 @@ def make_course(source, course):
     if refused:
         raise CourseError(f"COURSE_FOLDER {str(course)!r} holds source notebooks this command would replace: "
                           f"{copying._plural(refused)}. Nothing was written. Move "
-                          + ("it" if len(refused) == 1 else "them") + " out of the way (keep your edits) and run again.")
+                          + ("it" if len(refused) == 1 else "them")
+                          + " out of the way (keep your edits) and run again.")
 
     course.mkdir(parents=True, exist_ok=True)
     if state is None or (state == "ours" and config.read_text(encoding="utf-8") != _config_text()):
@@ -618,9 +625,8 @@ def main(argv=None):
     config = Path(args.course) / "nbgrader_config.py"
     if _config_state(config) == "edited":
         print(f"{config}: kept as you edited it")
-    names = " ".join(made.assignment for made in report)
-    print(f"{len(report)} assignments in {Path(args.course) / 'source'}/. Next, in {args.course}/:\n"
-          f"  for a in {names}; do nbgrader generate_assignment $a --force; done")
+    print(f"{len(report)} assignments in {Path(args.course) / 'source'}/. Next, the student versions "
+          f"(release/):\n  cd {copying._quote(args.course)} && nbgrader generate_assignment \"*\" --force")
     return 0
 
 
