@@ -97,6 +97,7 @@ def oh(labels, classes=10):
     (lambda z, y, classes=10: torch.cat([oh(y, classes), z], dim=1), "the one-hot label comes first"),
     (lambda z, y, classes=10: torch.cat([torch.randn_like(z), oh(y, classes)], dim=1), "not the noise z"),
     (lambda z, y, classes=10: torch.cat([z * 2, oh(y, classes)], dim=1), "not the noise z"),
+    (lambda z, y, classes=10: -torch.cat([z, oh(y, classes)], dim=1), "the whole result is negated"),
     # the classes argument
     (lambda z, y, classes=10: torch.cat([z, oh(y, 10)], dim=1), "the number 10 is written into the function"),
     (lambda z, y: torch.cat([z, oh(y, 10)], dim=1), "Keep the third argument"),

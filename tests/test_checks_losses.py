@@ -78,6 +78,15 @@ D_MISTAKES = {
     "returned float": lambda r, f: (-torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean()).item(),
     "cut off from autograd": lambda r, f: (-torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean()).detach(),
     "the loss is inf": lambda r, f: -torch.log(r).mean() - torch.log(1 - f).mean(),
+    "the real term has the wrong sign": lambda r, f: torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean(),
+    "the fake term has the wrong sign": lambda r, f: -torch.log(safe(r)).mean() + torch.log(1 - safe(f)).mean(),
+    "the fake term sums over the batch": lambda r, f: -torch.log(safe(r)).mean() - torch.log(1 - safe(f)).sum(),
+    "the fake term uses log(1 + D(G(z)))": lambda r, f: -torch.log(safe(r)).mean() - torch.log(1 + safe(f)).mean(),
+    "the real term applies a sigmoid": lambda r, f: -torch.log(torch.sigmoid(r)).mean() - torch.log(1 - f).mean(),
+    "takes the median": lambda r, f: -torch.log(safe(r)).median() - torch.log(1 - safe(f)).mean(),
+    "a constant is added": lambda r, f: 0.1 - torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean(),
+    "clamped too far from 0 and 1": lambda r, f: (-torch.log(r.clamp(0.01, 0.99)).mean()
+                                                   - torch.log(1 - f.clamp(0.01, 0.99)).mean()),
     "gradient becomes nan": lambda r, f: (-torch.log(r).clamp(min=-100).mean()
                                           - torch.log(1 - f).clamp(min=-100).mean()),
 }
@@ -146,6 +155,7 @@ G_MISTAKES = {
     "the loss is inf": lambda f: -torch.log(f).mean(),
     "gradient becomes nan": lambda f: -torch.log(f).clamp(min=-100).mean(),
     "the loss saturates there": lambda f: -torch.log(f.clamp(0.01, 1)).mean(),   # clamped far from 0
+    "the sigmoid is applied twice": lambda f: -torch.log(torch.sigmoid(f)).mean(),
 }
 
 
@@ -209,6 +219,10 @@ def test_logit_gradient_by_backward_passes(capsys):
     (grad_of(through_sigmoid=False), "with respect to the probability d = sigmoid(a), not with respect to the logit"),
     (grad_of(reduce=torch.mean), "Each value is 1/7 of the right one"),
     (grad_of(sign=-1.0), "The sign is flipped"),
+    (lambda loss, logits: grad_of()(lambda d: loss(torch.sigmoid(d)), logits), "applies the sigmoid twice"),
+    (lambda loss, logits: grad_of()(lambda d: loss(d.clamp(1e-3, 1 - 1e-3)), logits),
+     "At the logit -7 yours is 0: the probability (or its log) is clamped there"),
+    (lambda loss, logits: grad_of()(lambda d: loss(torch.logit(d)), logits), "the sigmoid is missing"),
 ])
 def test_logit_gradient_mistakes_are_named(wrong, diagnosis, capsys):
     ok, out = run(check_logit_gradient, wrong, capsys)

@@ -295,3 +295,77 @@ def test_discriminator_softmax_constant_and_batch_mixing(capsys):
             return torch.sigmoid(self.map2(torch.tanh(self.map1(x - x.mean(dim=0)))))
 
     fails_with(check_make_discriminator, lambda: Centred(None), "verdict changes when the other samples", capsys)
+
+
+# ---------------------------------------------------------------- behaviour the probe reads, whatever the weights
+
+def sequential(*layers):
+    return lambda *args: nn.Sequential(*layers)
+
+
+def test_a_missing_activation_between_two_hidden_layers_is_named(capsys):
+    make = lambda k: nn.Sequential(nn.Linear(k, 32), nn.ReLU(), nn.Linear(32, 32), nn.Linear(32, 2), nn.Tanh())
+    out = fails_with(check_make_generator, make, "nothing non-linear acts between linear layer 2, nn.Linear(32, 32), "
+                     "and linear layer 3, nn.Linear(32, 2)", capsys)
+    assert "after every hidden nn.Linear" in out
+    linear = lambda: nn.Sequential(nn.Linear(2, 16), nn.Linear(16, 16), nn.Linear(16, 1), nn.Sigmoid())
+    fails_with(check_make_discriminator, linear, "no activation acts between the discriminator's 3 linear layers",
+               capsys)
+
+    class Functional(nn.Module):          # the activation forgotten in forward, not in a Sequential
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c = nn.Linear(2, 8), nn.Linear(8, 8), nn.Linear(8, 1)
+
+        def forward(self, x):
+            return torch.sigmoid(self.c(self.b(F.relu(self.a(x)))))
+
+    fails_with(check_make_discriminator, Functional, "between linear layer 2, nn.Linear(8, 8), and linear layer 3",
+               capsys)
+
+
+def test_an_activation_before_the_first_layer_is_named(capsys):
+    make = lambda k: nn.Sequential(nn.ReLU(), nn.Linear(k, 32), nn.ReLU(), nn.Linear(32, 2), nn.Tanh())
+    fails_with(check_make_generator, make, "between the generator's input and its first layer something non-linear",
+               capsys)
+
+
+def test_a_sigmoid_applied_twice_is_named(capsys):
+    twice = sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1), nn.Sigmoid(), nn.Sigmoid())
+    out = fails_with(check_make_discriminator, twice, "stay between 0.5 and 0.731", capsys)
+    assert "a sigmoid applied twice" in out and "never say \"fake\"" in out
+    fails_with(check_make_discriminator, head(lambda y: torch.sigmoid(torch.relu(y))),
+               "A ReLU before the sigmoid", capsys)
+    fails_with(check_make_discriminator, head(lambda y: torch.sigmoid(F.leaky_relu(y, 0.2))),
+               "a leaky ReLU and then a sigmoid, not a sigmoid alone", capsys)
+    fails_with(check_make_generator, box(32, out=lambda: nn.Sequential(nn.Tanh(), nn.Tanh())),
+               "a tanh applied twice", capsys)
+    fails_with(check_make_discriminator, head(F.hardsigmoid), "exactly 0 or 1 for moderate outputs", capsys)
+
+
+def test_unusual_but_correct_models_pass(capsys):
+    assert run(check_make_discriminator, sequential(nn.Linear(2, 16), nn.LeakyReLU(-0.2), nn.Linear(16, 1),
+                                                    nn.Sigmoid(), nn.ReLU()), capsys)[0]   # relu(sigmoid) = sigmoid
+    assert run(check_make_generator, box(16, 16, act=nn.SiLU), capsys)[0]
+    assert run(check_make_generator, box(16, act=nn.Tanh), capsys)[0]
+
+
+def test_the_probe_names_curves_and_crashes():
+    from gan_lesson.checks import probe
+    x = torch.randn(8, 2)
+    D = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+    assert probe.name_curve(probe.output_curve(D, x)) == "nothing (the last layer's output itself)"
+    assert probe.output_range(nn.Sequential(D, nn.Sigmoid(), nn.Sigmoid()), x) == pytest.approx((0.5, 0.7311), abs=1e-4)
+    assert [g.linear for g in probe.gaps(D, x)] == [True, False]
+    linear_d = nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 1))               # a D with no activation at all
+    assert "no activation acts between D's 2 linear layers" in probe.linear_gap_failure(linear_d, x, "D").args[0]
+    assert probe.linear_gap_failure(D, x, "D") is None
+    bad = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(5, 1))
+    with pytest.raises(RuntimeError) as crash:
+        bad(x)
+    assert "linear layer 2 is nn.Linear(5, 1), but the layer before it, nn.Linear(2, 4), gives 4 numbers" in \
+        probe.explain_crash(bad, x, crash.value).args[0]
+    same = probe.compare(D, nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 1)), x)
+    assert same is None
+    diff = probe.compare(nn.Sequential(D, nn.Sigmoid(), nn.Sigmoid()), nn.Sequential(D, nn.Sigmoid()), x)
+    assert diff.what == "bounds" and "a sigmoid applied twice" in diff.problem

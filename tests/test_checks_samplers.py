@@ -152,6 +152,14 @@ def test_mixture_distribution_mistakes(capsys):
     _fails_with(check_mixture_sampler, mixture_with(stds=(0.5, 1.3)), capsys, "expected 0.5 and 1")
 
 
+def test_noise_divided_instead_of_multiplied(capsys):
+    def divided(n, generator=None):
+        pick = torch.rand(n, 1, generator=generator) < 0.3
+        left = -2.0 + 0.5 / torch.randn(n, 1, generator=generator)
+        return torch.where(pick, left, 3.0 + torch.randn(n, 1, generator=generator))
+    _fails_with(check_mixture_sampler, divided, capsys, "dividing by the noise")
+
+
 def test_mixture_crash_is_explained(capsys):
     _fails_with(check_mixture_sampler, lambda n, generator=None: torch.randn(n, 1) @ torch.randn(2, 2), capsys,
                 "raised RuntimeError")
@@ -221,6 +229,16 @@ def test_mean_and_std_mistakes(capsys):
     _fails_with(check_four_moments, median, capsys, "the mean (first value)")
     variance = moments_from(lambda x, m, d, s: [m, s ** 2, ((d / s) ** 3).mean(), ((d / s) ** 4).mean() - 3])
     _fails_with(check_four_moments, variance, capsys, "VARIANCE", ".sqrt()")
+    _fails_with(check_four_moments, median, capsys, "MEDIAN of the values")
+    total = moments_from(lambda x, m, d, s: [x.sum(), s, ((d / s) ** 3).mean(), ((d / s) ** 4).mean() - 3])
+    _fails_with(check_four_moments, total, capsys, "the SUM of the 10 values")
+
+    def plus_mean(x):
+        x = x.flatten()
+        d = x + x.mean()
+        s = (d ** 2).mean().sqrt()
+        return torch.stack([x.mean(), s, ((d / s) ** 3).mean(), ((d / s) ** 4).mean() - 3])
+    _fails_with(check_four_moments, plus_mean, capsys, "adds the mean to the values")
     mad = moments_from(lambda x, m, d, s: [m, d.abs().mean(), ((d / s) ** 3).mean(), ((d / s) ** 4).mean() - 3])
     _fails_with(check_four_moments, mad, capsys, "the std (second value)")
 
@@ -234,10 +252,21 @@ def test_mean_and_std_mistakes(capsys):
     (lambda d, s: (d / s).mean() ** 3, "always 0"),
     (lambda d, s: ((-d / s) ** 3).mean(), "wrong sign"),
     (lambda d, s: ((d / s) ** 3).mean() + 0.5, "skew (third value) is off"),
+    (lambda d, s: ((d * s) ** 3).mean(), "multiplies the deviations by the std"),
+    (lambda d, s: ((d / s) ** 3).sum(), "sums z³"),
 ])
 def test_skew_mistakes(skew, fragment, capsys):
     fn = moments_from(lambda x, m, d, s: [m, s, skew(d, s), ((d / s) ** 4).mean() - 3])
     _fails_with(check_four_moments, fn, capsys, "the skew (third value)", fragment)
+
+
+def test_skew_without_subtracting_the_mean(capsys):
+    def uncentred(x):
+        x = x.flatten()
+        m = x.mean()
+        s = ((x - m) ** 2).mean().sqrt()
+        return torch.stack([m, s, (x ** 3).mean() / s ** 3, (((x - m) / s) ** 4).mean() - 3])
+    _fails_with(check_four_moments, uncentred, capsys, "the skew (third value)", "without subtracting the mean")
 
 
 @pytest.mark.parametrize("kurt, fragment", [
@@ -246,6 +275,8 @@ def test_skew_mistakes(skew, fragment, capsys):
     (lambda d, s: ((d / s) ** 3).mean() - 3, "wrong power"),
     (lambda d, s: ((d / s ** 2) ** 4).mean() - 3, "by the variance instead of the std"),
     (lambda d, s: ((d / s) ** 4).mean() - 2, "excess kurtosis (fourth value) is off"),
+    (lambda d, s: ((d / s) ** 4).mean() + 3, "adds 3 instead of subtracting it"),
+    (lambda d, s: ((d / s) ** 4).median() - 3, "MEDIAN of z⁴"),
 ])
 def test_kurtosis_mistakes(kurt, fragment, capsys):
     fn = moments_from(lambda x, m, d, s: [m, s, ((d / s) ** 3).mean(), kurt(d, s)])

@@ -197,9 +197,13 @@ def _centres_in_place(x, axis):
     (lambda x, a: torch.tensor(float("nan")), ["returned nan"]),
     (lambda x, a: (x @ a).var() * 1.5, ["expected", "the variance of x @ axis"]),
     (_centres_in_place, ["changed its inputs", "in-place"]),
+    (lambda x, a: ((x @ a - x.mean()) ** 2).mean(), ["centred on the wrong mean", "all the numbers in x"]),
+    (lambda x, a: ((x @ a - x.mean(0)[0]) ** 2).mean(), ["centred on the wrong mean", "the first coordinate"]),
+    (lambda x, a: (((x - x.mean(1, keepdim=True)) @ a) ** 2).mean(), ["mean of its own coordinates"]),
+    (lambda x, a: -(x @ a).var(), ["never negative"]),
 ], ids=["no-centring", "std", "std-biased", "mean", "weighted-squares", "weighted", "sum", "all-numbers",
         "projections", "per-column", "elementwise", "three-numbers", "tuple", "string", "nan", "off",
-        "in-place"])
+        "in-place", "centred-on-all-numbers", "centred-on-one-coordinate", "centred-per-point", "negative"])
 def test_variance_along_mistakes_are_named(fn, words, capsys):
     ok, out = run(check_variance_along, fn, capsys=capsys)
     assert not ok and out.startswith("✗"), out
