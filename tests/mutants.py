@@ -515,7 +515,7 @@ def mutants(fn_or_source, namespace=None, name=None, kinds=None):
 # --------------------------------------------------------------------------- judging a checker
 
 #: Phrases of a checker's fallback messages: a ✗ made only of these names no mistake.
-GENERIC = ("is off", "does not match", "is not one plain step", "is not right", "something is wrong",
+GENERIC = ("the checker crashed", "or another formula", "is off", "does not match", "is not one plain step", "is not right", "something is wrong",
            "the value is wrong", "is not the expected")
 
 
@@ -565,8 +565,11 @@ class Outcome:
 def run_check(check, ns):
     """(verdict, printed message) of ``check(ns)``."""
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        ok = check(ns)
+    try:
+        with contextlib.redirect_stdout(out):
+            ok = check(ns)
+    except Exception as exc:  # noqa: BLE001  (the checker itself failed: that names no mistake)
+        return False, f"the checker crashed: {type(exc).__name__}: {exc}"
     return bool(ok), out.getvalue().strip()
 
 

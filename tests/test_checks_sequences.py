@@ -330,10 +330,10 @@ def g_variant(*, loss=right_g, zero=True, opt="g", detach=False, ret=True, step=
 
 @pytest.mark.parametrize("d_step, words", [
     (d_variant(detach=False), "the fake batch was not detached"),
-    (d_variant(swap=True), "the labels are swapped: real series were trained towards 0"),
-    (d_variant(zero=False), "its gradients were not zeroed before backward()"),
+    (d_variant(swap=True), "labels are swapped"),
+    (d_variant(zero=False), "D's gradients were not zeroed before backward()"),
     (d_variant(opt="g"), "G's parameters changed during d_step"),
-    (d_variant(early_step=True), "d_opt.step() did not run after backward()"),
+    (d_variant(early_step=True), "`d_opt.step()` ran before `loss.backward()`"),
     (d_variant(early_step=True, zero=False), "`d_opt.step()` ran before `loss.backward()`"),
     (d_variant(ret=False), "d_step returns nothing (None)"),
     (d_variant(fresh=True), "draw nothing new"),
@@ -344,13 +344,13 @@ def test_d_step_mistakes_are_named(d_step, words, capsys):
 
 
 @pytest.mark.parametrize("g_step, words", [
-    (g_variant(loss=lambda s: -F.softplus(s).mean()), "G was trained with the saturating (minimax) loss"),
+    (g_variant(loss=lambda s: -F.softplus(s).mean()), "the saturating (minimax) loss"),
     (g_variant(loss=lambda s: bce(s, 0)), "G was trained towards the label 'fake' (0)"),
     (g_variant(loss=lambda s: -bce(s, 1)), "G's loss has the wrong sign"),
-    (g_variant(zero=False), "its gradients were not zeroed before backward()"),
+    (g_variant(zero=False), "G's gradients were not zeroed before backward()"),
     (g_variant(opt="d"), "g_step stepped the wrong optimizer"),
     (g_variant(both=True), "D must be held fixed while G trains"),
-    (g_variant(detach=True), "G received no gradient: its output was detached"),
+    (g_variant(detach=True), "G received no gradient from the loss: G's output was detached"),
     (g_variant(step=False), "G did not change, yet its gradients hold this step's loss"),
     (g_variant(ret=False), "g_step returns nothing (None)"),
 ])

@@ -22,12 +22,13 @@ import copy
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..lessons import images as _images
 from ..lessons.images import ImageDiscriminator, ImageGenerator
+from . import mistakes
 from .core import Fail, NotAttempted, call, checker, expect
+from .engine import Probe, Term, run_step
 
 __all__ = ["check_image_generator", "check_image_discriminator", "check_image_train_step", "check_digit_result"]
 
@@ -380,93 +381,6 @@ def _step_probe():
     return G, D, real, z
 
 
-def _with_opts(G, D):
-    G2, D2 = copy.deepcopy(G), copy.deepcopy(D)
-    for p in list(G2.parameters()) + list(D2.parameters()):
-        p.grad = torch.full_like(p, STALE)
-    return G2, D2, torch.optim.SGD(G2.parameters(), lr=LR), torch.optim.SGD(D2.parameters(), lr=LR)
-
-
-def _flat(module):
-    return torch.cat([p.detach().reshape(-1) for p in module.parameters()])
-
-
-def _close(a, b, tol=TOL):
-    return bool((a - b).norm() <= tol * max(float(b.norm()), 1e-12) + 1e-9)
-
-
-def _bce(out, target, kind="logits"):
-    full = torch.full_like(out, float(target))
-    if kind == "logits":
-        return F.binary_cross_entropy_with_logits(out, full)
-    return F.binary_cross_entropy_with_logits(torch.sigmoid(out), full)     # a second sigmoid
-
-
-def _reference(G, D, real, z, *, d_scale=1.0, d_labels=(1, 0), d_sign=1.0, d_terms=("real", "fake"),
-               zero_d=True, zero_g=True, g_loss="non_saturating", order="d_first", d_kind="logits",
-               g_kind="logits", d_again=False, together=False, detach=True):
-    """Run one (possibly wrong) step on copies; return (D's update, G's update, loss_d, loss_g)."""
-    G, D, g_opt, d_opt = _with_opts(G, D)
-    d_before, g_before = _flat(D), _flat(G)
-
-    def d_loss(fake):
-        total = 0.0
-        if "real" in d_terms:
-            total = total + _bce(D(real), d_labels[0], d_kind)
-        if "fake" in d_terms:
-            total = total + _bce(D(fake), d_labels[1], d_kind)
-        return d_sign * d_scale * total
-
-    def g_loss_of(fake):
-        out = D(fake)
-        if g_loss == "non_saturating":
-            return _bce(out, 1, g_kind)
-        if g_loss == "minimax":
-            return -_bce(out, 0, g_kind)
-        if g_loss == "to_fake":
-            return _bce(out, 0, g_kind)
-        return -_bce(out, 1, g_kind)                   # "sign"
-
-    def d_phase():
-        if zero_d:
-            d_opt.zero_grad()
-        fake = G(z)
-        loss = d_loss(fake.detach() if detach else fake)
-        loss.backward()
-        d_opt.step()
-        return loss.item()
-
-    def g_phase():
-        if zero_g:
-            g_opt.zero_grad()
-        loss = g_loss_of(G(z))
-        loss.backward()
-        g_opt.step()
-        if d_again:
-            d_opt.step()
-        return loss.item()
-
-    if together:                                     # both losses backpropagated before either step
-        if zero_d:
-            d_opt.zero_grad()
-        if zero_g:
-            g_opt.zero_grad()
-        fake = G(z)
-        ld, lg = d_loss(fake.detach()), g_loss_of(fake)
-        ld.backward()
-        lg.backward()
-        d_opt.step()
-        g_opt.step()
-        loss_d, loss_g = ld.item(), lg.item()
-    elif order == "d_first":
-        loss_d = d_phase()
-        loss_g = g_phase()
-    else:
-        loss_g = g_phase()
-        loss_d = d_phase()
-    return _flat(D) - d_before, _flat(G) - g_before, loss_d, loss_g
-
-
 def _as_number(x):
     if isinstance(x, torch.Tensor) and x.numel() == 1 and x.is_floating_point():
         return float(x.detach().reshape(()))
@@ -475,136 +389,81 @@ def _as_number(x):
     return None
 
 
-def _run_step(train_step, G, D, g_opt, d_opt, real, z):
-    try:
-        return call(train_step, G, D, g_opt, d_opt, real, z, what="train_step")
-    except Fail as fail:
-        text = str(fail.args[0])
-        if "modified by an inplace operation" in text:
-            raise Fail("backward() failed because D's weights changed after G's loss was computed through D: "
-                       "G's loss used D's output from before `d_opt.step()`.",
-                       "Compute G's loss after D's step: `out = D(fake)` then `loss_g = bce(out, ones)`, where `fake` "
-                       "is G(z) (not detached).") from None
-        if "between 0 and 1" in text:
-            raise Fail("nn.BCELoss was given D's logits: D returns raw scores (any number), and BCELoss expects "
-                       "probabilities in [0, 1].",
-                       "Use nn.BCEWithLogitsLoss(), which applies the sigmoid itself (and is safer numerically).") from None
-        if "Trying to backward through the graph a second time" in text:
-            raise Fail("backward() went through G's graph a second time: D's loss was backpropagated into G (the "
-                       "fake batch was not detached), which used up G's graph before G's own loss needed it.",
-                       "Give D `fake.detach()` in its step; use `fake` itself (not detached) only for G's "
-                       "loss.") from None
-        raise
-
-
 @checker("one training step, train_step(G, D, g_opt, d_opt, real, z)")
 def check_image_train_step(train_step):
     with _own_random_state():
         return _check_train_step(train_step)
 
 
+WORDS = mistakes.Words(
+    fn="train_step", d_loss="BCE(D(real), 1) + BCE(D(fake.detach()), 0)", g_loss="BCE(D(fake), 1)",
+    samples="pictures", real_term="BCE(D(real), ones)", fake_term="BCE(D(fake.detach()), zeros)",
+    double_hint="Give nn.BCEWithLogitsLoss (binary_cross_entropy_with_logits) D's output as it is (no torch.sigmoid).")
+
+
+def _crash(error, trace):
+    text = f"{type(error).__name__}: {error}"
+    if "modified by an inplace operation" in text and trace.of("step", "g_opt") and not trace.of("step", "d_opt"):
+        return Fail("backward() failed because G's weights changed before G's loss went back through them: D's "
+                    "phase called `g_opt.step()` (G's optimizer) where `d_opt.step()` belongs.",
+                    "In D's phase call `d_opt.step()`; `g_opt.step()` comes only at the end of G's phase.")
+    if "modified by an inplace operation" in text:
+        return Fail("backward() failed because D's weights changed after G's loss was computed through D: "
+                    "G's loss used D's output from before `d_opt.step()`.",
+                    "Compute G's loss after D's step: `out = D(fake)` then `loss_g = bce(out, ones)`, where `fake` "
+                    "is G(z) (not detached).")
+    if "between 0 and 1" in text:
+        return Fail("nn.BCELoss (binary_cross_entropy) was given D's logits: D returns raw scores (any number), and "
+                    "BCELoss expects probabilities in [0, 1].",
+                    "Use nn.BCEWithLogitsLoss(), which applies the sigmoid itself (and is safer numerically).")
+    return mistakes.crash(error, WORDS, "d_opt")
+
+
 def _check_train_step(train_step):
     G0, D0, real, z = _step_probe()
-    G, D, g_opt, d_opt = _with_opts(G0, D0)
-    d_before, g_before = _flat(D), _flat(G)
-    watched = G.net[-2].weight                      # G's last transposed convolution
-    caught = []
-    handle = watched.register_hook(lambda grad: caught.append(grad.detach().clone()))
-    try:
-        out = _run_step(train_step, G, D, g_opt, d_opt, real.clone(), z.clone())
-    finally:
-        handle.remove()
-    for net, who in ((G, "G"), (D, "D")):
-        frozen = [n for n, p in net.named_parameters() if not p.requires_grad]
-        expect(not frozen, f"after train_step, {who}'s parameters are left frozen (requires_grad=False).",
-               f"If you freeze {who} for part of the step, set requires_grad_(True) again before returning.")
-    d_after, g_after = _flat(D) - d_before, _flat(G) - g_before      # the updates
+    probe = Probe(G0, D0, real, z, logits=True)
+    trace = run_step(train_step, {"G": G0, "D": D0}, (real, z), lr=LR, stale={"G": STALE, "D": STALE},
+                     what="train_step")
+    if trace.error is not None:
+        raise _crash(trace.error, trace)
+    mistakes.frozen(trace, "G", WORDS)
+    mistakes.frozen(trace, "D", WORDS)
+    d_steps, g_steps = trace.of("step", "d_opt"), trace.of("step", "g_opt")
 
-    # did D's loss reach G? (the fake batch not detached)
-    Gr, Dr = copy.deepcopy(G0), copy.deepcopy(D0)
-    fake_term = torch.autograd.grad(_bce(Dr(Gr(z)), 0), Gr.net[-2].weight)[0]
-    leaked = any(_close(g, c * fake_term, 1e-2) for g in caught for c in (1.0, 0.5))
-    expect(not leaked, "the fake batch was not detached in D's step: D's loss (fake → 0) sent gradients into G, "
-           "which would train G to look fake.",
+    # D's phase: what D's step used, and whether D's loss reached G
+    if len(d_steps) > 1 and not g_steps:
+        raise Fail("G's phase stepped D's optimizer instead of G's: D was trained to be fooled, and G did not change.",
+                   "In G's phase call `g_opt.step()`, not `d_opt.step()`.")
+
+    def g_loss_through_d(state):         # G's loss backpropagated into D: both losses before either step
+        return {"gd": [(Term("gd", 1), probe.g_term(1, d_params=state["D"], g_params=state["G"], wrt="D"))]}
+
+    exp_d = mistakes.d_update(trace, probe, WORDS, phase="D's phase", extra=g_loss_through_d, both=True)
+    expect(exp_d.get("gd") is None, "both losses were backpropagated before either network stepped, so G's loss "
+           "also left its gradient (which trains D to be fooled) in D's update.",
+           "Finish D's phase (zero_grad, backward, step) before computing G's loss.")
+    expect(not trace.reached("G", 0, d_steps[0]) or (g_steps and g_steps[0] < d_steps[0]),
+           "the fake batch was not detached in D's step: D's loss (fake → 0) sent gradients into G, which would "
+           "train G to look fake.",
            "Give D `fake.detach()` in its step; use `fake` itself (not detached) only for G's loss.")
+    if len(d_steps) > 1:
+        after_g = trace.reached("G", d_steps[0], d_steps[1])
+        expect(False, "D was stepped a second time after G's backward(): that step uses the gradient of G's loss, "
+               "which trains D to be fooled." if after_g else
+               f"`d_opt.step()` ran {len(d_steps)} times: D took more than one step.",
+               "Call only `g_opt.step()` in G's phase, and `d_opt.step()` once, in D's phase.")
 
-    d_moved = float(d_after.abs().max()) > 0
-    g_moved = float(g_after.abs().max()) > 0
-    expect(d_moved, "D's parameters did not change: the discriminator was not stepped (`d_opt.step()` missing, "
-           "called before `loss_d.backward()`, or `g_opt.step()` called in its place).",
-           "D's phase: `d_opt.zero_grad()`, loss_d = BCE(D(real), 1) + BCE(D(fake.detach()), 0), "
-           "`loss_d.backward()`, `d_opt.step()`.")
-    if not g_moved:
-        wrong_opt = any(_close(d_after, _reference(G0, D0, real, z, d_scale=c, d_again=True)[0]) for c in (1.0, 0.5))
-        expect(not wrong_opt, "G's phase stepped D's optimizer instead of G's: D was trained to be fooled, and G "
-               "did not change.",
-               "In G's phase call `g_opt.step()`, not `d_opt.step()`.")
-        expect(False, "G's parameters did not change: the generator was not stepped.",
-               "G's phase: `g_opt.zero_grad()`, loss_g = BCE(D(fake), 1), `loss_g.backward()`, `g_opt.step()`.")
-
-    scales = (1.0, 0.5)
-    for c in scales:
-        d_ref, g_ref, loss_d, loss_g = _reference(G0, D0, real, z, d_scale=c)
-        if _close(d_after, d_ref) and _close(g_after, g_ref):
-            return _accepted(out, loss_d, loss_g, c)
-        if _close(d_after, d_ref) and not _close(g_after, g_ref):
-            break                                      # D's phase is right; find what is wrong with G's
-
-    variants = []
-    for c in scales:
-        variants += [
-            (dict(d_scale=c, zero_d=False), "D's gradients were not zeroed before its backward(): its update "
-             "includes gradients left over from before (G's last step leaves some in D).",
-             "Call `d_opt.zero_grad()` at the start of D's phase: backward() adds to .grad."),
-            (dict(d_scale=c, zero_g=False), "G's gradients were not zeroed before its backward(): its update "
-             "includes gradients left over from before.",
-             "Call `g_opt.zero_grad()` before `loss_g.backward()`."),
-            (dict(d_scale=c, d_labels=(0, 1)), "D's labels are swapped: it was trained to call the real digits "
-             "fake (0) and G's pictures real (1).",
-             "Real images get the target 1 (torch.ones), generated ones the target 0 (torch.zeros)."),
-            (dict(d_scale=c, d_sign=-1.0), "D's loss has the wrong sign: its step went uphill, making D worse at "
-             "telling real from fake.",
-             "Minimise BCE itself: loss_d = BCE(D(real), 1) + BCE(D(fake.detach()), 0), no minus sign."),
-            (dict(d_scale=c, d_terms=("real",)), "only the real batch is in D's loss: the generated batch "
-             "(target 0) is missing.",
-             "Add BCE(D(fake.detach()), zeros) to D's loss."),
-            (dict(d_scale=c, d_terms=("fake",)), "only the generated batch is in D's loss: the real batch "
-             "(target 1) is missing.",
-             "Add BCE(D(real), ones) to D's loss."),
-            (dict(d_scale=c, d_kind="double", g_kind="double"), "the losses apply a second sigmoid: "
-             "nn.BCEWithLogitsLoss already applies one to D's logits.",
-             "Give BCEWithLogitsLoss D's output as it is (no torch.sigmoid)."),
-            (dict(d_scale=c, g_loss="minimax"), "G's loss is the saturating (minimax) one, log(1 − D(G(z))): its "
-             "gradient fades when D confidently rejects the fakes, as it does early on.",
-             "Use the non-saturating loss: BCE(D(fake), 1), 'pretend to be real'."),
-            (dict(d_scale=c, g_loss="to_fake"), "G was trained towards the label 'fake' (0): its pictures now look "
-             "MORE fake to D.",
-             "G's target is 1: loss_g = BCE(D(fake), torch.ones(n, 1))."),
-            (dict(d_scale=c, g_loss="sign"), "G's loss has the wrong sign: G went uphill and now looks more fake to D.",
-             "Minimise BCE(D(fake), 1) itself, with no minus sign."),
-            (dict(d_scale=c, d_again=True), "D was stepped a second time after G's backward(): that step uses the "
-             "gradient of G's loss, which trains D to be fooled.",
-             "Call only `g_opt.step()` in G's phase."),
-            (dict(d_scale=c, order="g_first"), "G was stepped before D. This exercise asks for D's step first, as "
-             "in the DCGAN loop, so that G learns from the D that has just been updated.",
-             "Swap the two phases: D's step, then G's step."),
-            (dict(d_scale=c, together=True), "both losses were backpropagated before either network stepped, so "
-             "G's loss also left its gradient (which trains D to be fooled) in D's update.",
-             "Finish D's phase (zero_grad, backward, step) before computing G's loss."),
-        ]
-    for settings, problem, hint in variants:
-        d_ref, g_ref, _, _ = _reference(G0, D0, real, z, **settings)
-        expect(not (_close(d_after, d_ref) and _close(g_after, g_ref)), problem, hint)
-
-    # no known mistake: say which half went wrong
-    d_ok = any(_close(d_after, _reference(G0, D0, real, z, d_scale=c)[0]) for c in scales)
-    expect(d_ok, "D's update is not one plain step on BCE(D(real), 1) + BCE(D(fake.detach()), 0) for the batch and "
-           "noise you were given.",
-           "Use the arguments `real` and `z` (draw nothing new), `fake = G(z)`, one backward() and one d_opt.step().")
-    expect(False, "D's step is right, but G's update is not one plain step on BCE(D(fake), 1) with D already "
-           "updated.",
-           "After D's step: `g_opt.zero_grad()`, loss_g = BCE(D(fake), ones) with the same `fake = G(z)` (or G(z) "
-           "again with the same z), `loss_g.backward()`, `g_opt.step()`.")
+    # G's phase
+    mistakes.g_update(trace, probe, WORDS, phase="G's phase", both=True)
+    expect(len(g_steps) == 1, f"`g_opt.step()` ran {len(g_steps)} times: G took more than one step.",
+           "One `g_opt.step()` in G's phase.")
+    expect(g_steps[0] > d_steps[0], "G was stepped before D. This exercise asks for D's step first, as in the "
+           "DCGAN loop, so that G learns from the D that has just been updated.",
+           "Swap the two phases: D's step, then G's step.")
+    state = mistakes.state_at(trace, "G", g_steps[0])
+    loss_d = probe.d_loss_value(exp_d.scale)
+    loss_g = probe.g_loss_value(d_params=state["D"], g_params=state["G"])
+    return _accepted(trace.out, loss_d, loss_g, exp_d.scale)
 
 
 def _accepted(out, loss_d, loss_g, scale):

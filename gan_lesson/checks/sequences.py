@@ -18,6 +18,7 @@ The result checker draws series from the student's generator (a copy of it, in e
 noise made under a fixed seed, and says which measure fell short and what that usually means.
 """
 import copy
+import dataclasses
 
 import torch
 import torch.nn.functional as F
@@ -26,7 +27,9 @@ from torch import nn
 from ..maths import samplers
 from ..lessons.sequences import JOINT_BINS, TOL, VARIABLES, coverage, joint_coverage, steps, validity
 from ..validation import check_number
+from . import mistakes
 from .core import Fail, NotAttempted, call, checker, expect
+from .engine import Probe, run_step
 from .models import explain_crash, output_range, shape_text
 
 __all__ = ["check_series_scaler", "check_series_models", "check_series_losses", "check_series_steps",
@@ -41,18 +44,6 @@ RUN_TOL = 0.5         # its (loose) validity tolerance, in the data's units
 
 def _quiet_rng():
     return torch.random.fork_rng(devices=[])
-
-
-def _flat(params):
-    return torch.cat([p.detach().reshape(-1) for p in params])
-
-
-def _grads(params):
-    return torch.cat([(torch.zeros_like(p) if p.grad is None else p.grad.detach()).reshape(-1) for p in params])
-
-
-def _close(a, b, rtol=2e-3):
-    return bool((a - b).norm() <= rtol * max(float(b.norm()), 1e-12) + 1e-9)
 
 
 def _tensor_result(out, name, shape, what):
@@ -552,168 +543,58 @@ def _small_pair():
     return G, D, real, z
 
 
-def _copies(G, D):
-    G2, D2 = copy.deepcopy(G), copy.deepcopy(D)
-    g_opt, d_opt = torch.optim.SGD(G2.parameters(), lr=LR), torch.optim.SGD(D2.parameters(), lr=LR)
-    return G2, D2, g_opt, d_opt
+WORDS = mistakes.Words(
+    fn="d_step", d_loss="d_loss(D(real), D(G(z).detach()))", g_loss="g_loss(D(G(z)))", samples="series",
+    real_term="BCE(D(real), 1)", fake_term="BCE(D(fake), 0)",
+    double_hint=("D returns logits: give them to your d_loss and g_loss as they are (binary_cross_entropy_with_logits "
+                 "applies the sigmoid itself), no torch.sigmoid."),
+    use_loss=" (your d_loss from step 3 has both: d_loss(D(real), D(G(z).detach())))")
+G_WORDS = dataclasses.replace(WORDS, fn="g_step")
 
 
-def _bce_logits(s, target):
-    return F.binary_cross_entropy_with_logits(s, torch.full_like(s, float(target)))
-
-
-def _grad(loss_fn, net):
-    params = list(net.parameters())
-    loss = loss_fn()
-    grads = torch.autograd.grad(loss, params)
-    return torch.cat([g.reshape(-1) for g in grads]), float(loss.detach())
-
-
-def _d_grad(G, D, real, z, real_target=1, fake_target=0, sign=1.0, terms=("real", "fake")):
-    with torch.no_grad():
-        fake = G(z)
-
-    def loss():
-        total = 0.0
-        if "real" in terms:
-            total = total + _bce_logits(D(real), real_target)
-        if "fake" in terms:
-            total = total + _bce_logits(D(fake), fake_target)
-        return sign * total
-    return _grad(loss, D)
-
-
-def _g_grad(G, D, z, lossf=lambda s: _bce_logits(s, 1)):
-    return _grad(lambda: lossf(D(G(z))), G)
-
-
-def _returned_loss(out, reference, name, scales=(1.0,)):
-    expect(out is not None, f"{name} returns nothing (None).", "End it with `return loss.item()`.")
-    if isinstance(out, torch.Tensor) and out.numel() == 1 and out.is_floating_point():
-        out = float(out.detach())
-    expect(isinstance(out, (float, int)) and not isinstance(out, bool),
-           f"{name} should return the loss (one number); it returns {type(out).__name__}.",
-           "End it with `return loss.item()`.")
-    expect(any(abs(out - c * reference) <= 1e-3 * (1 + abs(reference)) for c in scales),
-           f"{name} returns a number that is not the loss of this step (the loss before the update).",
-           "Return the loss you called backward() on: `return loss.item()`.")
-
-
-def _call_step(fn, args, name, opt):
-    try:
-        return call(fn, *args, what=name)
-    except Fail as fail:
-        if "does not require grad" in str(fail.args[0]):
-            raise Fail(f"{name}'s loss is cut off from autograd, so backward() has nothing to do: the whole step "
-                       "ran under torch.no_grad(), or the loss was rebuilt from numbers (.item(), torch.tensor(…)).",
-                       "Compute the loss from the networks' outputs with gradients on; detach only the fake batch "
-                       "in D's step.") from None
-        if "modified by an inplace operation" in str(fail.args[0]):
-            raise Fail(f"backward() failed because the weights changed after the loss was computed: `{opt}.step()` "
-                       "ran before `loss.backward()`.",
-                       f"The order is: `{opt}.zero_grad()`, the loss, `loss.backward()`, `{opt}.step()`.") from None
-        raise
-
-
-def _unfrozen(net, who, name):
-    frozen = [n for n, p in net.named_parameters() if not p.requires_grad]
-    expect(not frozen, f"after {name}, {who}'s parameters are left frozen (requires_grad=False).",
-           f"If you freeze {who} during the step, unfreeze it (requires_grad_(True)) before returning.")
+def _probe():
+    G, D, real, z = _small_pair()
+    return Probe(G, D, real, z, logits=True)
 
 
 def _check_d_step(d_step):
-    G0, D0, real, z = _small_pair()
-    G, D, g_opt, d_opt = _copies(G0, D0)
-    for p in list(G.parameters()) + list(D.parameters()):
-        p.grad = torch.full_like(p, SEED_GRAD)            # stale gradients from an earlier step
-    passes = []
-    handle = next(G.parameters()).register_hook(lambda grad: passes.append(1))   # backward passes through G
-    try:
-        out = _call_step(d_step, (G, D, g_opt, d_opt, real.clone(), z.clone()), "d_step", "d_opt")
-    finally:
-        handle.remove()
-    _unfrozen(G, "G", "d_step")
-    _unfrozen(D, "D", "d_step")
-    g0, d0, d1 = _flat(G0.parameters()), _flat(D0.parameters()), _flat(D.parameters())
-    expect(torch.equal(_flat(G.parameters()), g0),
+    probe = _probe()
+    trace = run_step(d_step, {"G": probe.G, "D": probe.D}, (probe.real, probe.z), lr=LR,
+                     stale={"G": SEED_GRAD, "D": SEED_GRAD}, what="d_step")
+    if trace.error is not None:
+        raise mistakes.crash(trace.error, WORDS, "d_opt")
+    mistakes.frozen(trace, "G", WORDS)
+    mistakes.frozen(trace, "D", WORDS)
+    expect(not trace.moved("G"),
            "G's parameters changed during d_step: only D may be trained here (G is held fixed).",
            "Step D's optimizer only: d_opt.step(), not g_opt.step().")
-    expect(not passes, "the fake batch was not detached: D's loss sent gradients into G, so D's labels ('fake') "
-           "would train G too.", "Give D `G(z).detach()` (or make the fake batch under torch.no_grad()).")
-    grad, loss = _d_grad(G0, D0, real, z)
-    step = d1 - d0
-    if float(step.abs().max()) == 0.0:
-        after = _grads(D.parameters())
-        expect(not any(_close(after, c * grad) or _close(after, c * grad + SEED_GRAD) for c in (1.0, 0.5)),
-               "D did not change, yet its gradients hold this step's loss: d_opt.step() did not run after backward().",
-               "The order is: d_opt.zero_grad(), the loss, loss.backward(), d_opt.step().")
-        expect(False, "D's parameters did not change: the discriminator was not stepped.",
-               "After loss.backward(), call d_opt.step() (D's optimizer).")
-    scales = [c for c in (1.0, 0.5) if _close(step, -LR * c * grad)]
-    if not scales:
-        seeded = torch.full_like(grad, SEED_GRAD)
-        for wrong, problem, hint in (
-                ([grad + seeded, 0.5 * grad + seeded], "D's update includes gradients left over from an earlier step: "
-                 "its gradients were not zeroed before backward().", "Call d_opt.zero_grad() at the start of the step."),
-                ([_d_grad(G0, D0, real, z, 0, 1)[0]], "the labels are swapped: real series were trained towards 0 and "
-                 "fakes towards 1.", "Use your d_loss from step 3: d_loss(D(real), D(fake))."),
-                ([_d_grad(G0, D0, real, z, sign=-1.0)[0]], "D's step went uphill: its loss has the wrong sign.",
-                 "Use your d_loss from step 3 as it is (no minus sign)."),
-                ([_d_grad(G0, D0, real, z, terms=("real",))[0]], "only the real batch is in D's loss.",
-                 "Use d_loss(D(real), D(fake)) with both batches."),
-                ([_d_grad(G0, D0, real, z, terms=("fake",))[0]], "only the fake batch is in D's loss.",
-                 "Use d_loss(D(real), D(fake)) with both batches.")):
-            expect(not any(_close(step, -LR * c * w) for w in wrong for c in (1.0, 0.5)), problem, hint)
-        raise Fail("D's update is not one plain step on d_loss(D(real), D(G(z).detach())) for the batch and noise "
-                   "you were given.", "Use the arguments real and z (draw nothing new), one backward(), one "
-                   "d_opt.step().")
-    _returned_loss(out, loss, "d_step", scales)
-    return scales == [0.5]
+    expect(not trace.reached("G"), "the fake batch was not detached: D's loss sent gradients into G, so D's labels "
+           "('fake') would train G too.", "Give D `G(z).detach()` (or make the fake batch under torch.no_grad()).")
+    exp = mistakes.d_update(trace, probe, WORDS)
+    expect(len(trace.of("step", "d_opt")) == 1,
+           f"d_opt.step() ran {len(trace.of('step', 'd_opt'))} times: D took more than one step.",
+           "One d_opt.step() per call of d_step.")
+    mistakes.returned(trace.out, probe.d_loss_value(), "d_step", scales=(exp.scale,))
+    return exp.scale == 0.5
 
 
 def _check_g_step(g_step):
-    G0, D0, _, z = _small_pair()
-    G, D, g_opt, d_opt = _copies(G0, D0)
-    for p in G.parameters():
-        p.grad = torch.full_like(p, SEED_GRAD)
-    out = _call_step(g_step, (G, D, g_opt, d_opt, z.clone()), "g_step", "g_opt")
-    _unfrozen(D, "D", "g_step")
-    _unfrozen(G, "G", "g_step")
-    g0, g1 = _flat(G0.parameters()), _flat(G.parameters())
-    d_moved = not torch.equal(_flat(D.parameters()), _flat(D0.parameters()))
-    g_moved = not torch.equal(g1, g0)
+    probe = _probe()
+    trace = run_step(g_step, {"G": probe.G, "D": probe.D}, (probe.z,), lr=LR, stale={"G": SEED_GRAD}, what="g_step")
+    if trace.error is not None:
+        raise mistakes.crash(trace.error, G_WORDS, "g_opt")
+    mistakes.frozen(trace, "D", G_WORDS)
+    mistakes.frozen(trace, "G", G_WORDS)
+    g_moved, d_moved = trace.moved("G"), trace.moved("D")
     expect(not (d_moved and not g_moved), "D's parameters changed and G's did not: g_step stepped the wrong "
            "optimizer.", "Call g_opt.step() (G's optimizer), not d_opt.step().")
     expect(not d_moved, "D's parameters changed during g_step: D must be held fixed while G trains.",
            "Step only g_opt; the gradients that reach D here are not meant to train it.")
-    grad, loss = _g_grad(G0, D0, z)
-    if not g_moved:
-        after = _grads(G.parameters())
-        expect(not (_close(after, grad) or _close(after, grad + SEED_GRAD)),
-               "G did not change, yet its gradients hold this step's loss: g_opt.step() did not run after backward().",
-               "The order is: g_opt.zero_grad(), the loss, loss.backward(), g_opt.step().")
-        d_reached = float(_grads(D.parameters()).abs().max()) > 0           # D's grads start empty here
-        g_untouched = float(after.abs().max()) == 0 or _close(after, torch.full_like(grad, SEED_GRAD))
-        expect(not (d_reached and g_untouched),
-               "G received no gradient: its output was detached (or made under torch.no_grad()), so the loss "
-               "reached D's weights but not G's.", "Only the discriminator's step detaches; here use D(G(z)) as it is.")
-        expect(False, "G's parameters did not change: the generator was not stepped.",
-               "After loss.backward(), call g_opt.step() (G's optimizer).")
-    if not _close(g1 - g0, -LR * grad):
-        for wrong, problem, hint in (
-                (grad + SEED_GRAD, "G's update includes gradients left over from an earlier step: its gradients were "
-                 "not zeroed before backward().", "Call g_opt.zero_grad() at the start of the step."),
-                (_g_grad(G0, D0, z, lambda s: -_bce_logits(s, 0))[0], "G was trained with the saturating (minimax) "
-                 "loss log(1 − σ(D(G(z)))), whose gradient fades when D rejects the fakes.",
-                 "Use your non-saturating g_loss from step 3: g_loss(D(G(z)))."),
-                (_g_grad(G0, D0, z, lambda s: _bce_logits(s, 0))[0], "G was trained towards the label 'fake' (0): its "
-                 "series now look more fake to D.", "Use g_loss(D(G(z))) from step 3 (target 1)."),
-                (_g_grad(G0, D0, z, lambda s: -_bce_logits(s, 1))[0], "G's loss has the wrong sign: G went uphill.",
-                 "Use g_loss(D(G(z))) from step 3 as it is.")):
-            expect(not _close(g1 - g0, -LR * wrong), problem, hint)
-        raise Fail("G's update is not one plain step on g_loss(D(G(z))) for the noise you were given.",
-                   "Use the argument z (draw nothing new), one backward(), one g_opt.step().")
-    _returned_loss(out, loss, "g_step")
+    mistakes.g_update(trace, probe, G_WORDS)
+    expect(len(trace.of("step", "g_opt")) == 1,
+           f"g_opt.step() ran {len(trace.of('step', 'g_opt'))} times: G took more than one step.",
+           "One g_opt.step() per call of g_step.")
+    mistakes.returned(trace.out, probe.g_loss_value(), "g_step", scales=(1.0,))
 
 
 def _short_run(d_step, g_step):
