@@ -52,6 +52,9 @@ __all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds", "stop_all"]
 #: the recipe settings in SETTINGS with a control, and fit's seed), in the order of the layout.
 _CONTROLS = ("lr_d", "lr_g", "epochs", "d_steps", "g_steps", "seed", "loss", "features")
 
+#: The largest share of a run's CPU time the live view may spend drawing (the rest trains).
+_VIEW_SHARE = 0.06
+
 
 def _declared(name):
     """The declaration of the setting a control sets (the seed is fit's, not the recipe's)."""
@@ -274,11 +277,12 @@ class Dashboard:
     ``target``: your own target, as ``fit`` takes it (a sampler, a function n -> tensor (n, d), or
     a data set), checked at once and listed first in the target menu; ``preset``: the preset to
     start from (default: the first, ``"modern recipe"``); ``background``: train in a thread (True)
-    or in the calling thread; ``redraw_every``: seconds between redraws while training;
+    or in the calling thread; ``redraw_every``: the shortest time between two pictures while
+    training, in seconds (the live view also never takes more than 6 % of the run's CPU time);
     ``presets``/``targets``: your own menus, in the form of ``PRESETS`` and ``TARGETS``.
     """
 
-    def __init__(self, target=None, *, preset=None, background=True, redraw_every=1.5,
+    def __init__(self, target=None, *, preset=None, background=True, redraw_every=0.15,
                  presets=None, targets=None):
         # every argument is checked before anything else happens (a typo stops no other run)
         self.background = check_bool("background", background)
@@ -302,6 +306,10 @@ class Dashboard:
         self.result, self.results = None, []
         self.frames = 0
         self._thread, self._stop, self._last_draw, self._last_coach = None, False, 0.0, 0.0
+        self._view, self._view_for = None, None    # the live view, and the (target, epochs) it was made for
+        self._view_lock = threading.Lock()         # one thread at a time draws it (a run, or its preparation)
+        self._preparer, self._prepare_pending = None, False
+        self._drawing, self._run_started = 0.0, 0.0
         self._active = False        # a run is going (in a thread or in the calling thread)
         self._stop_reason = None    # why another dashboard (or stop_all) stopped this one's run
         self._lock = threading.RLock()
@@ -343,6 +351,8 @@ class Dashboard:
         self.stop_button.on_click(lambda _: self.stop())
         self.scrubber.observe(self._on_scrub, names="value")
         self.compare.observe(lambda _: self._on_scrub(None), names="value")
+        for w in (self.target, self.epochs):
+            w.observe(self._prepare_later, names="value")
 
         self._apply_preset(self.presets[preset])
         self.preset.value = preset
@@ -355,6 +365,7 @@ class Dashboard:
         self._draw_empty()
         with _REGISTRY_LOCK:
             _DASHBOARDS.add(self)
+        self._prepare_later()
 
     # ------------------------------------------------------------------ settings
     def _apply_preset(self, preset):
@@ -453,9 +464,14 @@ class Dashboard:
         return self._active or (self._thread is not None and self._thread.is_alive())
 
     def wait(self, timeout=None):
-        """Block until a background run ends (for tests and scripts)."""
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(timeout)
+        """Block until a background run ends, and the live view is ready for the next run (for tests
+        and scripts); ``timeout`` in seconds bounds each of the two waits. Returns ``self.result``."""
+        for thread in (self._thread, self._preparer):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout)
+        preparer = self._preparer       # the run's end may have started a preparation
+        if preparer is not None and preparer is not threading.current_thread():
+            preparer.join(timeout)
         return self.result
 
     def stop(self):
@@ -487,11 +503,14 @@ class Dashboard:
         self._last_draw = 0.0
         status, style, error, result = None, "danger", None, None
         try:
-            self._target = self.targets[self.target.value]()
-            result = fit(self._target, callback=self._on_progress, progress=False, **self.settings())
-            self.result = result
-            self.results.append(result)
-            status, style = self._show(result, started)
+            with self._view_lock:       # waits for a preparation of the live view under way
+                self._target = self.targets[self.target.value]()
+                self._ready_view(self._target)
+                self._drawing, self._run_started = 0.0, time.thread_time()
+                result = fit(self._target, callback=self._on_progress, progress=False, **self.settings())
+                self.result = result
+                self.results.append(result)
+                status, style = self._show(result, started)
         except Exception as exc:  # keep the dashboard alive and say what happened
             if result is not None:
                 status = self._failure_html(exc, f"The run ended ({result.status}; kept in <code>.result</code>), "
@@ -516,6 +535,7 @@ class Dashboard:
             if status is None:        # unreachable: every exception is handled above
                 status = "<span style='color:#b00'>Training ended unexpectedly.</span>"
             self._end(status, style)
+        self._prepare_later()
         if error is not None and reraise:
             raise error
 
@@ -562,18 +582,22 @@ class Dashboard:
 
     def _on_progress(self, state):
         self.progress.value = state.epoch
-        now = time.perf_counter()
-        if state.epoch == 0 or now - self._last_draw >= self.redraw_every:
-            self._draw(state.history, state.samples, state.reference, state.epochs,
-                       f"epoch {state.epoch} of {state.epochs}")
+        now, cpu = time.perf_counter(), time.thread_time()
+        # a new picture once redraw_every has passed, as long as drawing stays within its share of the
+        # run's CPU time (the CPU time of this thread: on a busy machine wall time would let it grow)
+        if state.epoch == 0 or (now - self._last_draw >= self.redraw_every
+                                and self._drawing <= _VIEW_SHARE * (cpu - self._run_started)):
+            self._show_image(self._view.frame(state.history, state.samples, f"epoch {state.epoch} of {state.epochs}"),
+                             "jpeg")
             self._last_draw = time.perf_counter()
+            self._drawing += time.thread_time() - cpu
         self._after_record(state)
         return not self._stop
 
     def _after_record(self, state):
-        """The coach reads the record and says what is happening (at most every half second)."""
+        """The coach reads the record and says what is happening (at most once a second)."""
         now = time.perf_counter()
-        if state.epoch and now - self._last_coach < 0.5 and state.epoch != state.epochs:
+        if state.epoch and now - self._last_coach < 1.0 and state.epoch != state.epochs:
             return
         self._last_coach = now
         self._say(diagnose(state.history, reference=state.reference, samples=state.samples,
@@ -584,6 +608,44 @@ class Dashboard:
         self.coach.value = diagnosis.html()
 
     # ------------------------------------------------------------------ drawing
+    def _ready_view(self, target):
+        """Make the live view ready for a run on ``target`` (the view lock held): the one made for
+        this target and number of epochs, emptied, or a new one; either way drawn now, before the
+        run's clock starts, so that each picture during the run draws only what moves."""
+        key = (self.target.value, self.epochs.value)
+        if self._view is None or self._view_for != key:
+            reference = _check_sample(target, f"targets[{key[0]!r}]")    # a bad target: fit's own message
+            self._view, self._view_for = plots.LiveView(target, reference, self.epochs.value), key
+        if not self._view.fresh:
+            self._view.reset()
+            self._view.prepare()
+
+    def _prepare_later(self, _=None):
+        """In a background dashboard, ready the live view for the next run in a thread of its own
+        (after a run, and when the target or the number of epochs changes), so that the first
+        picture after Train comes at once; a run that starts meanwhile waits for it."""
+        if not self.background:
+            return
+        with self._lock:
+            self._prepare_pending = True
+            if self._preparer is not None and self._preparer.is_alive():
+                return              # the thread at work takes this request too
+            self._preparer = threading.Thread(target=self._prepare, daemon=True, name="gan_lesson live view")
+            self._preparer.start()
+
+    def _prepare(self):
+        while True:
+            with self._lock:
+                if not self._prepare_pending:
+                    self._preparer = None
+                    return
+                self._prepare_pending = False
+            with self._view_lock:
+                try:
+                    self._ready_view(self.targets[self.target.value]())
+                except Exception:  # noqa: BLE001 - the run makes its own view, and reports what fails
+                    self._view = None
+
     def _draw(self, history, samples, reference, epochs, title, previous=None):
         panels = plots.dashboard_figure(history, samples, self._target, reference, epochs=epochs,
                                         title=title, standalone=True)
@@ -606,7 +668,14 @@ class Dashboard:
                     panels.lines["generated"].set_zorder(2)
                 ax.scatter(prev[:, 0], prev[:, 1], s=2, color="black", alpha=0.3, label="previous run", zorder=1.5)
                 ax.legend(loc="upper left", fontsize=9, markerscale=3)
-        self.image.value = plots.figure_png(panels)
+        self._show_image(plots.figure_png(panels), "png")
+
+    def _show_image(self, data, format):
+        """Put a new picture in the figure widget, in place (no flicker): the live view's frames
+        are JPEG (fast to encode), the pictures that stay are PNG; format and picture go together."""
+        with self.image.hold_sync():
+            self.image.format = format
+            self.image.value = data
         self.frames += 1
 
     def _draw_empty(self):
