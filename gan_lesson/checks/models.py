@@ -23,8 +23,8 @@ import torch
 from torch import nn
 
 from .core import Fail, NotAttempted, call, checker, expect
-from .probe import (CURVE_INPUTS, explain_crash, forward, linear_gap_failure, linears, name_curve, output_curve, stacked, output_range,
-                    shape_text)
+from .probe import (CURVE_INPUTS, compare, explain_crash, forward, linear_gap_failure, linears, name_curve,
+                    output_curve, output_range, shape_text, stacked)
 
 __all__ = ["check_make_generator", "check_make_discriminator", "explain_crash", "output_range", "shape_text"]
 
@@ -83,6 +83,28 @@ def _large_input_range(probe, width):
     """Outputs for inputs up to 1000 in size (the probe when the model has no plain last nn.Linear)."""
     x = torch.cat([_batches(width, seed=s) * scale for s, scale in enumerate((1.0, 10.0, 100.0, 1000.0))])
     return _forward(probe, x)
+
+
+def reference_generator(noise_dim):
+    """Notebook 03's solution: noise (n, noise_dim) → points (n, 2) in [-1, 1]²."""
+    return nn.Sequential(nn.Linear(noise_dim, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 2), nn.Tanh())
+
+
+def reference_discriminator():
+    """Notebook 03's solution: samples (n, 2) → P(real) (n, 1)."""
+    return nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 16), nn.LeakyReLU(0.2),
+                         nn.Linear(16, 1), nn.Sigmoid())
+
+
+def _against_reference(probe, build, x, who):
+    """The last safety net: the first way the model behaves unlike the notebook's solution (``build()``), as a
+    Fail. The solution is built under a fixed seed, leaving the notebook's random state alone."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        reference = build().eval()
+    difference = compare(probe, reference, x, who)
+    if difference is not None:
+        raise difference.fail()
 
 
 def _named(curve):
@@ -233,6 +255,7 @@ def check_make_generator(make_generator):
            "it has a single linear layer: a squashed linear map of the noise, which can only stretch the noise "
            "cloud, never bend it.",
            "Put at least one hidden layer, with an activation such as ReLU, before the output layer.")
+    _against_reference(probe, lambda: reference_generator(k), z, "the generator")
     edges = ("however large the last layer's output and comes close to ±1 on both sides; no clamp at ±1 for "
              "moderate outputs" if probed else "even for very large noise")
     return (f"noise ({BATCH}, {G_NOISE[0]}) and ({BATCH}, {G_NOISE[1]}) → points ({BATCH}, {G_OUT}); every "
@@ -343,5 +366,6 @@ def check_make_discriminator(make_discriminator):
            "a sample's verdict changes when the other samples in the batch change; here D should judge each "
            "sample on its own.",
            "Remove operations across the batch (dimension 0): no softmax, mean or normalisation over rows.")
+    _against_reference(probe, reference_discriminator, x, "the discriminator")
     return f"samples ({BATCH}, 2) → P(real) ({BATCH}, 1), in (0, 1) for any input, one verdict a sample; " \
            f"{n_params} parameters."
