@@ -2,7 +2,9 @@
 losses) through its checker: a change of behaviour gets ✗ with a mistake named; a harmless change,
 and a correct answer written differently, gets ✓.
 
-``EXERCISES()`` lists them for ``python -m tests.mutants --report``.
+``EXERCISES()`` lists them for ``python -m tests.mutants --report``. All of them together run in about
+40 s of one core (the reference runs are shared: each exercise is judged once per process), so they
+are marked slow.
 """
 import functools
 
@@ -23,21 +25,273 @@ def _cell(notebook, defines):
 
 # --------------------------------------------------------------------------- harmless changes, with why
 
-HARMLESS_05_D = {}
-HARMLESS_05_G = {}
+ZERO_BEFORE_BACKWARD = "zero_grad still runs before backward(), so the gradients the step uses are this step's alone"
+
+HARMLESS_05_D = {
+    "moved `d_opt.zero_grad()` after `fake = G(z).detach()`": ZERO_BEFORE_BACKWARD,
+    "moved `d_opt.zero_grad()` after `d_real, d_fake": ZERO_BEFORE_BACKWARD,
+    "moved `d_opt.zero_grad()` after `loss = F.binary_cross_entropy": ZERO_BEFORE_BACKWARD,
+}
+HARMLESS_05_G = {
+    "moved `g_opt.zero_grad()` after `d_fake = D(G(z))`": ZERO_BEFORE_BACKWARD,
+    "moved `g_opt.zero_grad()` after `loss = F.binary_cross_entropy": ZERO_BEFORE_BACKWARD,
+}
 HARMLESS_08_SCALER = {}
 HARMLESS_08_LOSSES = {}
-HARMLESS_08_STEPS = {}
-HARMLESS_09 = {}
+HARMLESS_08_D = {"moved `d_opt.zero_grad()` after `loss = d_loss(": ZERO_BEFORE_BACKWARD}
+HARMLESS_08_G = {"moved `g_opt.zero_grad()` after `loss = g_loss(": ZERO_BEFORE_BACKWARD}
+HARMLESS_09 = {
+    # D's zero_grad anywhere before loss_d.backward()
+    "moved `d_opt.zero_grad()` after `'One DCGAN step": ZERO_BEFORE_BACKWARD,
+    "moved `d_opt.zero_grad()` after `bce = F.binary_cross_entropy_with_logits`": ZERO_BEFORE_BACKWARD,
+    "moved `d_opt.zero_grad()` after `d_real, d_fake": ZERO_BEFORE_BACKWARD,
+    "moved `d_opt.zero_grad()` after `loss_d = ": ZERO_BEFORE_BACKWARD,
+    # G's zero_grad anywhere before loss_g.backward(): D's backward does not reach G (the fake batch is detached)
+    "moved `g_opt.zero_grad()` after `'One DCGAN step": ZERO_BEFORE_BACKWARD,
+    "moved `g_opt.zero_grad()` after `bce = F.binary_cross_entropy_with_logits`": ZERO_BEFORE_BACKWARD,
+    "moved `g_opt.zero_grad()` after `fake = G(z)`": ZERO_BEFORE_BACKWARD,
+    "moved `g_opt.zero_grad()` after `d_opt.zero_grad()`": ZERO_BEFORE_BACKWARD,
+    "moved `g_opt.zero_grad()` after `d_real, d_fake": ZERO_BEFORE_BACKWARD + " (D's loss does not reach G)",
+    "moved `g_opt.zero_grad()` after `loss_d = ": ZERO_BEFORE_BACKWARD + " (D's loss does not reach G)",
+    "moved `g_opt.zero_grad()` after `loss_d.backward()`": ZERO_BEFORE_BACKWARD,
+    "moved `g_opt.zero_grad()` after `d_out = D(fake)`": ZERO_BEFORE_BACKWARD,
+    "moved `g_opt.zero_grad()` after `loss_g = bce(": ZERO_BEFORE_BACKWARD,
+}
 
 # --------------------------------------------------------------------------- correct answers written differently
 
-ALTERNATIVES_05_D = {}
-ALTERNATIVES_05_G = {}
-ALTERNATIVES_08_SCALER = {}
-ALTERNATIVES_08_LOSSES = {}
-ALTERNATIVES_08_STEPS = {}
-ALTERNATIVES_09 = {}
+ALTERNATIVES_05_D = {
+    "two backward() calls, D.zero_grad()": """
+def d_step(G, D, g_opt, d_opt, real, z):
+    D.zero_grad()
+    loss_real = F.binary_cross_entropy(D(real), torch.ones(len(real), 1))
+    loss_real.backward()
+    loss_fake = F.binary_cross_entropy(D(G(z).detach()), torch.zeros(len(z), 1))
+    loss_fake.backward()
+    d_opt.step()
+    return loss_real.item() + loss_fake.item()
+""",
+    "one BCE over both batches (the mean), returned as a tensor": """
+def d_step(G, D, g_opt, d_opt, real, z):
+    d_opt.zero_grad(set_to_none=False)
+    with torch.no_grad():
+        fake = G(z)
+    out = D(torch.cat([real, fake]))
+    loss = nn.BCELoss()(out, torch.cat([torch.ones_like(real), torch.zeros_like(fake)]))
+    loss.backward()
+    d_opt.step()
+    return loss
+""",
+    "the log formula written out": """
+def d_step(G, D, g_opt, d_opt, real, z):
+    for p in D.parameters():
+        p.grad = None
+    fake = G(z).detach()
+    loss = -(torch.log(D(real)).mean() + torch.log(1 - D(fake)).mean())
+    loss.backward()
+    d_opt.step()
+    return float(loss.detach())
+""",
+}
+ALTERNATIVES_05_G = {
+    "−log D(G(z)) written out": """
+def g_step(G, D, g_opt, d_opt, z):
+    g_opt.zero_grad()
+    loss = -torch.log(D(G(z))).mean()
+    loss.backward()
+    g_opt.step()
+    return loss.item()
+""",
+    "D frozen during the step, nn.BCELoss": """
+def g_step(G, D, g_opt, d_opt, z):
+    D.requires_grad_(False)
+    G.zero_grad()
+    loss = nn.BCELoss()(D(G(z)), torch.ones(z.shape[0], 1))
+    loss.backward()
+    g_opt.step()
+    D.requires_grad_(True)
+    return loss
+""",
+    "zero_grad after the forward pass, binary_cross_entropy with a full target": """
+def g_step(G, D, g_opt, d_opt, z):
+    verdict = D(G(z))
+    g_opt.zero_grad()
+    loss = F.binary_cross_entropy(verdict, torch.full_like(verdict, 1.0))
+    loss.backward()
+    g_opt.step()
+    return loss.item()
+""",
+}
+ALTERNATIVES_08_SCALER = {
+    "torch.std_mean and lambdas": """
+def make_scaler(data):
+    std, mean = torch.std_mean(data, dim=0)
+    return (lambda x: (x - mean) / std), (lambda y: y * std + mean)
+""",
+    "keepdim statistics and torch.addcmul": """
+def make_scaler(data):
+    mean = data.mean(0, keepdim=True)
+    std = data.std(0, keepdim=True)
+
+    def scale(x):
+        return (x - mean) / std
+
+    def unscale(y):
+        return torch.addcmul(mean, y, std)
+
+    return scale, unscale
+""",
+    "each column to [−1, 1] by its minimum and maximum": """
+def make_scaler(data):
+    low, high = data.min(dim=0).values, data.max(dim=0).values
+
+    def scale(x):
+        return 2 * (x - low) / (high - low) - 1
+
+    def unscale(y):
+        return (y + 1) / 2 * (high - low) + low
+
+    return scale, unscale
+""",
+}
+ALTERNATIVES_08_LOSSES = {
+    "softplus": """
+def d_loss(real_logits, fake_logits):
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def g_loss(fake_logits):
+    return F.softplus(-fake_logits).mean()
+""",
+    "logsigmoid": """
+def d_loss(real_logits, fake_logits):
+    return -F.logsigmoid(real_logits).mean() - F.logsigmoid(-fake_logits).mean()
+
+
+def g_loss(fake_logits):
+    return -F.logsigmoid(fake_logits).mean()
+""",
+    "nn.BCEWithLogitsLoss, each batch's targets from its own logits": """
+def d_loss(real_logits, fake_logits):
+    bce = nn.BCEWithLogitsLoss()
+    return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+
+
+def g_loss(fake_logits):
+    return nn.BCEWithLogitsLoss()(fake_logits, torch.ones(fake_logits.shape))
+""",
+}
+ALTERNATIVES_08_STEPS = {
+    "the fake batch under no_grad, module zero_grad, a returned tensor": """
+def d_step(G, D, g_opt, d_opt, real, z):
+    D.zero_grad()
+    with torch.no_grad():
+        fake = G(z)
+    loss = d_loss(D(real), D(fake))
+    loss.backward()
+    d_opt.step()
+    return loss
+
+
+def g_step(G, D, g_opt, d_opt, z):
+    G.zero_grad()
+    loss = g_loss(D(G(z)))
+    loss.backward()
+    g_opt.step()
+    return loss
+""",
+    "the losses written out with softplus, D frozen in G's step": """
+def d_step(G, D, g_opt, d_opt, real, z):
+    d_opt.zero_grad()
+    fake = G(z).detach()
+    loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
+    loss.backward()
+    d_opt.step()
+    return loss.item()
+
+
+def g_step(G, D, g_opt, d_opt, z):
+    D.requires_grad_(False)
+    g_opt.zero_grad()
+    loss = F.softplus(-D(G(z))).mean()
+    loss.backward()
+    g_opt.step()
+    D.requires_grad_(True)
+    return loss.item()
+""",
+    "zero_grad just before backward": """
+def d_step(G, D, g_opt, d_opt, real, z):
+    real_logits, fake_logits = D(real), D(G(z).detach())
+    loss = d_loss(real_logits, fake_logits)
+    d_opt.zero_grad()
+    loss.backward()
+    d_opt.step()
+    return float(loss.detach())
+
+
+def g_step(G, D, g_opt, d_opt, z):
+    loss = g_loss(D(G(z)))
+    g_opt.zero_grad()
+    loss.backward()
+    g_opt.step()
+    return float(loss.detach())
+""",
+}
+ALTERNATIVES_09 = {
+    "one BCE over both batches, G(z) again for G's step": """
+def train_step(G, D, g_opt, d_opt, real, z):
+    d_opt.zero_grad()
+    with torch.no_grad():
+        fake = G(z)
+    out = D(torch.cat([real, fake]))
+    target = torch.cat([torch.ones(len(real), 1), torch.zeros(len(fake), 1)])
+    loss_d = nn.BCEWithLogitsLoss()(out, target)
+    loss_d.backward()
+    d_opt.step()
+    g_opt.zero_grad()
+    loss_g = nn.BCEWithLogitsLoss()(D(G(z)), torch.ones(len(z), 1))
+    loss_g.backward()
+    g_opt.step()
+    return loss_d, loss_g
+""",
+    "the mean of D's two terms, softplus": """
+def train_step(G, D, g_opt, d_opt, real, z):
+    fake = G(z)
+    D.zero_grad()
+    loss_d = 0.5 * (F.softplus(-D(real)).mean() + F.softplus(D(fake.detach())).mean())
+    loss_d.backward()
+    d_opt.step()
+    G.zero_grad()
+    loss_g = F.softplus(-D(fake)).mean()
+    loss_g.backward()
+    g_opt.step()
+    return loss_d.item(), loss_g.item()
+""",
+    "helper functions for the two phases, D frozen in G's phase": """
+def train_step(G, D, g_opt, d_opt, real, z):
+    bce = nn.BCEWithLogitsLoss()
+
+    def d_phase(fake):
+        d_opt.zero_grad()
+        loss = bce(D(real), torch.ones(len(real), 1)) + bce(D(fake), torch.zeros(len(fake), 1))
+        loss.backward()
+        d_opt.step()
+        return loss.item()
+
+    def g_phase():
+        D.requires_grad_(False)
+        g_opt.zero_grad()
+        loss = bce(D(G(z)), torch.ones(len(z), 1))
+        loss.backward()
+        g_opt.step()
+        D.requires_grad_(True)
+        return loss.item()
+
+    with torch.no_grad():
+        fake = G(z)
+    return d_phase(fake), g_phase()
+""",
+}
 
 
 @functools.lru_cache(maxsize=None)
@@ -59,11 +313,105 @@ def EXERCISES():
                  lambda ns: check_series_losses(ns["d_loss"], ns["g_loss"]), HARMLESS_08_LOSSES,
                  ALTERNATIVES_08_LOSSES),
         Exercise("08 g_loss", _cell(NB08, "g_loss"), n08, "g_loss",
-                 lambda ns: check_series_losses(ns["d_loss"], ns["g_loss"]), HARMLESS_08_LOSSES),
+                 lambda ns: check_series_losses(ns["d_loss"], ns["g_loss"]), HARMLESS_08_LOSSES,
+                 ALTERNATIVES_08_LOSSES),
         Exercise("08 d_step", _cell(NB08, "d_step"), n08, "d_step",
-                 lambda ns: check_series_steps(ns["d_step"], ns["g_step"]), HARMLESS_08_STEPS, ALTERNATIVES_08_STEPS),
+                 lambda ns: check_series_steps(ns["d_step"], ns["g_step"]), HARMLESS_08_D, ALTERNATIVES_08_STEPS),
         Exercise("08 g_step", _cell(NB08, "g_step"), n08, "g_step",
-                 lambda ns: check_series_steps(ns["d_step"], ns["g_step"]), HARMLESS_08_STEPS),
+                 lambda ns: check_series_steps(ns["d_step"], ns["g_step"]), HARMLESS_08_G, ALTERNATIVES_08_STEPS),
         Exercise("09 train_step", _cell(NB09, "train_step"), n09, "train_step",
                  lambda ns: check_image_train_step(ns["train_step"]), HARMLESS_09, ALTERNATIVES_09),
     )
+
+
+# --------------------------------------------------------------------------- the tests
+
+NAMES = ["05 d_step", "05 g_step", "08 make_scaler", "08 d_loss", "08 g_loss", "08 d_step", "08 g_step", "09 train_step"]
+
+
+def _exercise(name):
+    return next(e for e in EXERCISES() if e.name == name)
+
+
+@functools.lru_cache(maxsize=None)
+def _outcomes(name):
+    return tuple(judge(_exercise(name)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_every_mutant_that_changes_behaviour_is_named(name):
+    exercise = _exercise(name)
+    wrong = []
+    for o in _outcomes(name):
+        if exercise.is_harmless(o.mutant):
+            continue
+        if o.passed:
+            wrong.append(f"passed: {o.mutant.label}")
+        elif o.category != "named":
+            wrong.append(f"no mistake named: {o.mutant.label}\n    {o.message.splitlines()[0]}")
+        elif "Hint:" not in o.message and "not attempted" not in o.message:
+            wrong.append(f"no hint: {o.mutant.label}\n    {o.message}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NAMES)
+def test_harmless_mutants_pass(name):
+    exercise = _exercise(name)
+    harmless = [o for o in _outcomes(name) if exercise.is_harmless(o.mutant)]
+    assert len(harmless) >= len(exercise.harmless), "a listed harmless change is no longer generated"
+    failing = [f"{o.mutant.label}\n    {o.message}" for o in harmless if not o.passed]
+    assert not failing, "\n".join(failing)
+
+
+ALTERNATIVES = [(e, key) for e, table in (
+    ("05 d_step", ALTERNATIVES_05_D), ("05 g_step", ALTERNATIVES_05_G), ("08 make_scaler", ALTERNATIVES_08_SCALER),
+    ("08 d_loss", ALTERNATIVES_08_LOSSES), ("08 d_step", ALTERNATIVES_08_STEPS), ("09 train_step", ALTERNATIVES_09))
+    for key in table]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, key", ALTERNATIVES)
+def test_correct_alternatives_pass(name, key):
+    exercise = _exercise(name)
+    ns = dict(exercise.namespace)
+    exec(exercise.alternatives[key], ns)
+    ok, message = run_check(exercise.check, ns)
+    assert ok, message
+
+
+def test_at_least_three_alternatives_per_exercise():
+    for exercise in EXERCISES():
+        assert len(exercise.alternatives) >= 3, exercise.name
+
+
+#: The mutants of the known mistakes, and the words their diagnosis must hold (the right mistake, not another).
+KNOWN = [
+    ("05 d_step", "moved `d_opt.zero_grad()` after `loss.backward()`", "ran between `loss.backward()` and `d_opt.step()`"),
+    ("08 d_step", "moved `d_opt.zero_grad()` after `loss.backward()`", "ran between `loss.backward()` and `d_opt.step()`"),
+    ("09 train_step", "moved `d_opt.zero_grad()` after `loss_d.backward()`", "ran between `loss.backward()` and `d_opt.step()`"),
+    ("05 g_step", "moved `g_opt.zero_grad()` after `loss.backward()`", "ran between `loss.backward()` and `g_opt.step()`"),
+    ("05 d_step", ".detach() added after D(fake)", "it sends no gradient to D"),
+    ("05 d_step", ".detach() moved from G(z).detach() to D(fake)", "it sends no gradient to D"),
+    ("09 train_step", ".detach() added after G(z)", "G received no gradient"),
+    ("05 d_step", "sign flipped on F.binary_cross_entropy(d_fake", "a sign slip in one term"),
+    ("09 train_step", "+ → − in bce(d_real", "a sign slip in one term"),
+    ("05 g_step", "sum for mean", "sums over the batch"),
+    ("09 train_step", "sum for mean: reduction='sum' in bce(d_out", "sums over the batch"),
+    ("05 g_step", "a sigmoid added around D(G(z))", "second sigmoid"),
+    ("08 g_step", "a sigmoid added around D(G(z))", "second sigmoid"),
+    ("05 d_step", "d_opt.step() → g_opt.step()", "called `g_opt.step()`"),
+    ("05 d_step", "moved `d_opt.zero_grad()` after `d_opt.step()`", "runs only after `d_opt.step()`"),
+    ("08 make_scaler", "std → var", "divides by the variance"),
+    ("08 make_scaler", "sum for mean: data.mean", "not its mean"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, label, words", KNOWN)
+def test_known_mistakes_get_their_own_name(name, label, words):
+    found = [o for o in _outcomes(name) if o.mutant.label.startswith(label)]
+    assert found, f"no mutant {label!r}"
+    for o in found:
+        assert not o.passed and words in o.message, o.message

@@ -138,7 +138,7 @@ def _term_words(term, words):
             "g": ("G's loss", words.g_loss, f"G's {words.samples}", 1)}[term]
 
 
-def _departures(exp, names, probe, words, backward_values, full_value):
+def departures(exp, names, probe, words, backward_values=(), full_value=None):
     """The Fails for an explanation's departures from the right loss, first difference first."""
     found = []
     terms = {n: exp.get(n) for n in names}
@@ -146,7 +146,8 @@ def _departures(exp, names, probe, words, backward_values, full_value):
     for n in names:
         if terms[n] is None:
             what, written, batch, _ = _term_words(n, words)
-            there = any(v is not None and abs(v - full_value) <= 1e-3 * (1 + abs(full_value)) for v in backward_values)
+            there = full_value is not None and any(v is not None and abs(v - full_value) <= 1e-3 * (1 + abs(full_value))
+                                                   for v in backward_values)
             if there:
                 found.append((f"{written} is in the loss (its value counts), but it sends no gradient to D: the "
                               f"output D(…) of {batch} was detached, so D does not learn from that term.",
@@ -202,8 +203,8 @@ def _departures(exp, names, probe, words, backward_values, full_value):
     summed = [n for n in present if abs(abs(terms[n].coef) - probe.n) < 1e-9]
     if summed:
         which = "both terms sum" if len(summed) == 2 else f"{_term_words(summed[0], words)[1]} sums"
-        found.append((f"{which} over the batch instead of averaging: the step is {probe.n} times (the batch size) "
-                      "too large, and it grows with the batch.",
+        found.append((f"{which} over the batch instead of averaging: the loss and the step it gives are {probe.n} "
+                      "times (the batch size) too large, and they grow with the batch.",
                       "Average over the batch: the default reduction ('mean'), no reduction='sum', .mean() not "
                       ".sum()."))
     # a sigmoid too many, in the loss or on the input
@@ -251,7 +252,7 @@ def explained(trace, net, i, options, probe, words, *, extra=None):
     backward_values = [trace.events[b].value for b in trace.of("backward") if b < i]
     names = [n for n in options if n not in (extra or {})]
     full = probe.d_loss_value() if net == "D" else probe.g_loss_value()
-    found = _departures(exp, names, probe, words, backward_values, full)
+    found = departures(exp, names, probe, words, backward_values, full)
     if found:
         raise Fail(*found[0])
     return exp

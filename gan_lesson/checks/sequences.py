@@ -29,7 +29,7 @@ from ..lessons.sequences import JOINT_BINS, TOL, VARIABLES, coverage, joint_cove
 from ..validation import check_number
 from . import mistakes
 from .core import Fail, NotAttempted, call, checker, expect
-from .engine import Probe, run_step
+from .engine import Probe, Term, explain, run_step
 from .models import explain_crash, output_range, shape_text
 
 __all__ = ["check_series_scaler", "check_series_models", "check_series_losses", "check_series_steps",
@@ -116,14 +116,44 @@ def _apply(fn, x, name, what):
     return out
 
 
-def _affine(scale_fn, data):
+def _affine(scale_fn, data, name="scale"):
     """Per-column (slope, offset) of an affine ``scale_fn``, measured on two rows; None if not affine."""
-    base = _apply(scale_fn, data[:2], "scale", "the networks need tensors.")
+    base = _apply(scale_fn, data[:2], name, "the networks need tensors.")
     x0, x1 = data[:1], data[:1] + 1.0
-    y0, y1 = _apply(scale_fn, x0, "scale", ""), _apply(scale_fn, x1, "scale", "")
+    y0, y1 = _apply(scale_fn, x0, name, ""), _apply(scale_fn, x1, name, "")
     slope = (y1 - y0)[0]
     offset = (y0 - x0 * slope)[0]
     return (slope, offset) if torch.allclose(base, data[:2] * slope + offset, atol=1e-4, rtol=1e-4) else None
+
+
+def _scale_statistics(scale, data):
+    """Name the statistic a per-column affine scale uses in place of the mean or the std."""
+    fit = _affine(scale, data)
+    if fit is None:
+        return
+    k, t = fit
+    near = lambda a, b: bool(torch.allclose(a, b, rtol=1e-3, atol=1e-4))   # noqa: E731
+    mean, std = data.mean(0), data.std(0)
+    divisor, centre = 1 / k, -t / k                 # scale(x) = (x − centre) / divisor
+    if near(divisor, std) or near(divisor, -std):
+        expect(not (near(divisor, -std) and near(centre, mean)), "scale flips the sign: it returns −(x − mean) / std.",
+               "Return (x − mean) / std, with no minus sign in front.")
+        expect(not near(divisor, -std), "scale negates x before centring it: (−x − mean) / std.",
+               "Return (x − mean) / std.")
+        if near(centre, mean):
+            return
+        for value, problem in ((-mean, "scale adds each column's mean instead of subtracting it: (x + mean) / std."),
+                               (data.sum(0), "scale subtracts each column's sum (data.sum), not its mean "
+                                             "(data.mean): the scaled columns are far from 0."),
+                               (data.median(0).values, "scale subtracts each column's median, not its mean.")):
+            expect(not near(centre, value), problem, "Subtract data.mean(dim=0): z = (x − mean) / std.")
+        raise Fail(f"scale subtracts {_fmt(centre)} from the columns, not their means {_fmt(mean)}: the scaled "
+                   "columns are not centred on 0.", "Subtract data.mean(dim=0): z = (x − mean) / std.")
+    for value, problem in ((std ** 2, "scale divides by the variance (data.var, the std squared), not the std: the "
+                                      "scaled columns' spread is 1/std, not 1."),
+                           (1 / std, "scale multiplies by the std instead of dividing by it."),
+                           (std.sqrt(), "scale divides by the square root of the std, not the std.")):
+        expect(not near(divisor, value), problem, "Divide by data.std(dim=0): z = (x − mean) / std.")
 
 
 @checker("step 1, make_scaler(data) -> (scale, unscale)")
@@ -150,6 +180,7 @@ def check_series_scaler(make_scaler):
     z_scores = bool((mean.abs() < 1e-3).all() and ((std - 1).abs() < 2e-3).all())
     unit_range = bool(((lo + 1).abs() < 1e-3).all() and ((hi - 1).abs() < 1e-3).all())
     if not (z_scores or unit_range):
+        _scale_statistics(scale, data)
         whole = (data - data.mean()) / data.std()
         expect(not torch.allclose(s, whole, atol=1e-3),
                "scale uses one mean and one std for the whole table; each column needs its own (a, b, c, c+1 "
@@ -175,6 +206,17 @@ def check_series_scaler(make_scaler):
     error = float((back - batch).abs().max())
     if error > 1e-4 * (1 + float(batch.abs().max())):
         fit = _affine(scale, data)
+        unfit = _affine(unscale, y, "unscale")
+        if fit is not None and unfit is not None:
+            near = lambda a, b: bool(torch.allclose(a, b, rtol=1e-3, atol=1e-4))   # noqa: E731
+            d_mean, d_std = data.mean(0), data.std(0)
+            expect(not near(fit[0], -1 / d_std), "scale flips the sign: it returns −(x − mean) / std, so unscale "
+                   "(which multiplies by the std and adds the mean) cannot undo it.",
+                   "Return (x − mean) / std, with no minus sign in front.")
+            expect(not (near(unfit[0], -d_std) and near(unfit[1], -d_mean)), "unscale returns minus the series: "
+                   "−(y · std + mean).", "Return y · std + mean, with no minus sign in front.")
+            expect(not near(unfit[0], -d_std), "unscale multiplies by −std: the sign of the spread is flipped.",
+                   "Return y · std + mean.")
         if fit is not None:
             k, t = fit
             m, sd = -t / k, 1 / k
@@ -482,6 +524,76 @@ def _unequal_batches(d_loss, sig, half):
            f"{value:.4f}; the right value is {right:.4f}: {assumes}.", fix)
 
 
+LOSS_WORDS = mistakes.Words(fn="d_loss", d_loss="BCE(real_logits, 1) + BCE(fake_logits, 0)",
+                            g_loss="BCE(fake_logits, 1)", samples="series", real_term="BCE(real_logits, 1)",
+                            fake_term="BCE(fake_logits, 0)", double_hint=LOGIT_HINT)
+
+
+class _LogitProbe:
+    """The loss terms as functions of the logits themselves (what ``mistakes.departures`` reads)."""
+    logits = True
+
+    def __init__(self, n, fake):
+        self.n, self.fake = n, fake
+
+    def verdicts(self, *_):
+        return None, float(torch.sigmoid(self.fake).mean())
+
+    def g_term(self, target, *_, **__):
+        x = self.fake.clone().requires_grad_(True)
+        F.binary_cross_entropy_with_logits(x, torch.full_like(x, float(target))).backward()
+        return x.grad.reshape(-1)
+
+
+def _logit_form(x, target, form):
+    full = torch.full_like(x, float(target))
+    if form == "swapped":
+        return F.binary_cross_entropy_with_logits(full, x)
+    return F.binary_cross_entropy_with_logits(torch.sigmoid(x) if form == "double" else x, full)
+
+
+def _logit_options(batches):
+    """{name: [(Term, gradient w.r.t. all the logits)]} for each (name, logits, right target) in ``batches``."""
+    sizes = [x.numel() for _, x, _ in batches]
+    options = {}
+    for k, (name, x, right) in enumerate(batches):
+        column = []
+        for form in ("right", "double", "swapped"):
+            for target in (right, 1 - right):
+                xx = x.clone().requires_grad_(True)
+                _logit_form(xx, target, form).backward()
+                parts = [torch.zeros(m) for m in sizes]
+                parts[k] = xx.grad.reshape(-1)
+                vec = torch.cat(parts)
+                if float(vec.abs().max()) == 0.0:
+                    continue
+                for c in (1.0, -1.0, float(x.shape[0]), -float(x.shape[0])):
+                    column.append((Term(name, target, form, False, c), vec))
+        column.sort(key=lambda tv: (tv[0].coef != 1.0, tv[0].target != right, tv[0].form != "right"))
+        options[name] = column
+    return options
+
+
+def _name_loss(fn, args, names, name, signature):
+    """Explain the gradient of the student's loss w.r.t. the logits as a sum of BCE terms; Fail naming the first
+    departure from the right loss (returns when nothing fits)."""
+    xs = [a.clone().requires_grad_(True) for a in args]
+    out = _loss_call(fn, xs, name, signature)
+    if not out.requires_grad:
+        return
+    out.reshape(()).backward()
+    used = torch.cat([(torch.zeros_like(x) if x.grad is None else x.grad).reshape(-1) for x in xs])
+    batches = [(n, a.detach(), 1 if n in ("real", "g") else 0) for n, a in zip(names, args)]
+    exp = explain(used, _logit_options(batches))
+    if exp is None:
+        return
+    words = dataclasses.replace(LOSS_WORDS, fn=name)
+    found = mistakes.departures(exp, names, _LogitProbe(args[0].shape[0], args[-1]), words)
+    if found:
+        problem, hint = found[0]
+        raise Fail(f"{name}: {problem}", hint)
+
+
 @checker("step 3, d_loss(real_logits, fake_logits) and g_loss(fake_logits)")
 def check_series_losses(d_loss, g_loss):
     sig = "d_loss(real_logits, fake_logits)"
@@ -497,6 +609,7 @@ def check_series_losses(d_loss, g_loss):
             half = True
             continue
         _match(value, _d_candidates(r, f), "d_loss")
+        _name_loss(d_loss, (r, f), ("real", "fake"), "d_loss", sig)
         expect(False, f"on a batch of {r.shape[0]} logits it gives {value:.4f}; the right value is {right:.4f}.",
                LOGIT_HINT)
     _unequal_batches(d_loss, sig, half)
@@ -514,6 +627,7 @@ def check_series_losses(d_loss, g_loss):
         if abs(value - right) <= 1e-4 * (1 + abs(right)):
             continue
         _match(value, _g_candidates(f), "g_loss")
+        _name_loss(g_loss, (f,), ("g",), "g_loss", sig)
         expect(False, f"on a batch of {f.shape[0]} logits it gives {value:.4f}; the right value is {right:.4f}.",
                LOGIT_HINT)
     _gradient_matches(g_loss, (FAKE_LOGITS[0],), lambda f: _sp(-f), "g_loss", sig)
