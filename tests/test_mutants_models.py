@@ -20,12 +20,13 @@ NB07, NB10 = "07_gan_in_2d.ipynb", "10_conditional_digits.ipynb"
 # --------------------------------------------------------------------------- harmless changes, with why
 # label → why; where two mutants share a label, (label, a piece of the changed source) → why.
 
+SYMMETRIC = "−noise has the same distribution as the noise (N(0, 1) is symmetric)"
 HARMLESS = {
     "mixture_sampler": {
         "sign flipped on 0.5 * torch.randn(n, 1, generator=generator) in -2.0 + 0.5 * "
-        "torch.randn(n, 1, generator=generator)": "−noise has the same distribution as the noise (N(0, 1) is symmetric)",
+        "torch.randn(n, 1, generator=generator)": SYMMETRIC,
         "sign flipped on 1.0 * torch.randn(n, 1, generator=generator) in 3.0 + 1.0 * "
-        "torch.randn(n, 1, generator=generator)": "−noise has the same distribution as the noise (N(0, 1) is symmetric)",
+        "torch.randn(n, 1, generator=generator)": SYMMETRIC,
         "+ → − in -2.0 + 0.5 * torch.randn(n, 1, generator=generator)":
             "mean − std·noise has the same distribution as mean + std·noise",
         "+ → − in 3.0 + 1.0 * torch.randn(n, 1, generator=generator)":

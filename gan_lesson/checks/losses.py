@@ -74,7 +74,8 @@ def _d_mistakes(r, f):
          "only the real half is there: −mean log D(x); the fake term is missing or does not change with D(G(z)).",
          "Add −mean log(1 − D(G(z))): D must also learn to reject the fakes."),
         (-_mean_log(1 - f),
-         "only the fake half is there: −mean log(1 − D(G(z))); the real term is missing or does not change with D(x).",
+         "only the fake half is there: −mean log(1 − D(G(z))); the real term is missing or does not change "
+         "with D(x).",
          "Add −mean log D(x): D must also learn to accept real samples."),
         (-_mean_log(r) - _mean_log(f),
          "the fake term uses log D(G(z)); for the fakes D is scored with log(1 − D(G(z))).",

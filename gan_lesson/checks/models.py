@@ -3,19 +3,22 @@
 ``check_make_generator``: ``make_generator(noise_dim)`` returns a generator of points in the box
 [-1, 1]²: noise ``(n, noise_dim)`` → points ``(n, 2)``, every coordinate between -1 and 1
 whatever the weights (a tanh-like output, not a clamp). The rules it enforces, all stated in
-notebook 03's task: the first layer takes ``noise_dim`` inputs; at least one hidden layer; the
-output reaches both sides of the box and within 0.01 of ±1 (a sigmoid, or 0.9·tanh, is refused);
-moderate outputs of the last layer (±2) stay strictly inside (a clamp is refused). In float32 a
-tanh does reach exactly ±1 once its input passes about 9, so only moderate outputs are tested.
-The function (or a class) is called for two noise widths. ``check_make_discriminator``: ``make_discriminator()`` (or a model class,
-or a model) returns D for 2-D samples: ``(n, 2)`` → P(real) ``(n, 1)``. Both probe deep copies
-of the models in ``eval`` mode, so the student's own models are never changed.
+notebook 03's task: the first layer takes ``noise_dim`` inputs; at least one hidden layer, each
+followed by an activation; the output reaches both sides of the box and within 0.01 of ±1 (a
+sigmoid, 0.9·tanh or a tanh applied twice is refused); moderate outputs of the last layer (±3)
+stay strictly inside (a clamp is refused). In float32 a tanh does reach exactly ±1 once its input
+passes about 9, so only moderate outputs are tested. The function (or a class) is called for two
+noise widths. ``check_make_discriminator``: ``make_discriminator()`` (or a model class, or a
+model) returns D for 2-D samples: ``(n, 2)`` → P(real) ``(n, 1)``, one sigmoid after the last
+layer, so that its outputs reach from near 0 ("surely fake") to near 1 ("surely real").
 
-How the output activation is found without trusting the random initial weights: in a copy, the
-last ``nn.Linear`` is set to output the constant -100 (weights 0, bias -100), then +100, and the
-model's outputs show what comes after that layer: ±100 (nothing), 0 and 100 (ReLU), about 0 and
-1 (sigmoid), -1 and 1 (tanh). When the model has no ``nn.Linear`` (or something else follows
-the last one), the checkers fall back on what the outputs do for very large inputs.
+Both read the models through ``probe`` without trusting their random initial weights: the curve
+of what comes after the last ``nn.Linear`` (named: nothing, ReLU, sigmoid, a sigmoid applied
+twice, …), whether an activation acts between each pair of linear layers, and the layer a crash
+happened in; they end by comparing the model's behaviour with the notebook's solution. When the
+model has no ``nn.Linear`` (or something else follows the last one), the checkers fall back on
+what the outputs do for very large inputs. Every probe works on a deep copy in ``eval`` mode, so
+the student's own models are never changed.
 """
 import copy
 
@@ -306,8 +309,8 @@ def check_make_discriminator(make_discriminator):
                     else named)
             raise Fail(f"its outputs can be negative (between -1 and 1){what}, so they are not probabilities.", hint)
         if lo >= 0:
-            raise Fail(f"its outputs can be larger than 1 (never negative{named or ': a ReLU or softplus at the end?'}),"
-                       " so they are not probabilities.", hint)
+            what = named or ": a ReLU or softplus at the end?"
+            raise Fail(f"its outputs can be larger than 1 (never negative{what}), so they are not probabilities.", hint)
         raise Fail(f"its outputs go below 0 and above 1{named}, so they are not probabilities: the sigmoid at the end "
                    "is missing (the model returns a raw score, a logit).",
                    hint + " (Modern code returns the logit and lets nn.BCEWithLogitsLoss apply the sigmoid; "
