@@ -43,6 +43,8 @@ def test_verdict_is_a_quiet_bool():
 
 # --------------------------------------------------------------------------- time limits
 
+import contextlib  # noqa: E402
+import io  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
@@ -236,12 +238,34 @@ def test_ctrl_c_during_an_endless_loop_propagates(clean_alarm):
     assert _no_timer_left(clean_alarm)
 
 
-def test_outside_the_main_thread_the_code_runs_without_a_limit(clean_alarm):
+def test_outside_the_main_thread_one_c_call_runs_to_its_end(clean_alarm):
     results = []
     worker = threading.Thread(target=lambda: results.append(call(lambda: time.sleep(0.3) or 7, limit=0.05)))
     worker.start()
     worker.join(RETURNS)
     assert results == [7]
+    assert _no_timer_left(clean_alarm)
+
+
+def test_outside_the_main_thread_an_endless_loop_is_stopped_too(clean_alarm, monkeypatch):
+    monkeypatch.setattr(core, "TIME_LIMIT", LIMIT)
+    printed = []
+
+    def run():
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            printed.append((check_square(endless), out.getvalue()))
+        printed.append(check_square(lambda x: x * x))        # the thread goes on as usual afterwards
+
+    worker = threading.Thread(target=run)
+    started = time.monotonic()
+    worker.start()
+    worker.join(RETURNS)
+    assert not worker.is_alive() and time.monotonic() - started < RETURNS
+    (verdict, out), after = printed
+    assert verdict == False and "did not return within the time limit of 0.5 seconds" in out   # noqa: E712
+    assert after == True                                                                          # noqa: E712
+    assert sys.gettrace() is None
     assert _no_timer_left(clean_alarm)
 
 

@@ -236,3 +236,21 @@ def test_g_step_mistakes_are_named(fn, words, capsys):
 def test_saturating_loss_message_quantifies_the_weaker_step(capsys):
     _, out = run(check_g_step, make_g_step(lossf=lambda p: torch.log(1 - p).mean()), capsys)
     assert "D(G(z)) ≈ 0.1" in out and "times smaller than the non-saturating one" in out
+
+
+def test_a_step_that_never_returns_is_stopped_and_the_kernel_goes_on(capsys, monkeypatch):
+    from gan_lesson.checks import core
+    backward = torch.Tensor.backward
+
+    def d_step(G, D, g_opt, d_opt, real, z):
+        d_opt.zero_grad()
+        while True:
+            pass
+
+    monkeypatch.setattr(core, "TIME_LIMIT", 0.5)
+    ok, out = run(check_d_step, d_step, capsys)
+    assert not ok and "d_step did not return within the time limit of 0.5 seconds" in out
+    assert torch.Tensor.backward is backward                  # the recording is undone
+    monkeypatch.undo()
+    ok, out = run(check_d_step, make_d_step(), capsys)
+    assert ok, out

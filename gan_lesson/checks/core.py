@@ -17,10 +17,12 @@ Student code that never returns (an endless loop, a huge step count, a call to `
 must not hang the check: every ``call`` and the whole check run under a time limit,
 ``TIME_LIMIT`` seconds unless the checker (``@checker(..., limit=120)``) or the call
 (``call(fn, x, limit=5)``) says otherwise. When it runs out the checker prints a ✗ message
-saying so and returns False; the kernel stays usable. The limit is a SIGALRM timer, so it works
-in the main thread only (elsewhere, and where the platform has no ``setitimer``, the code runs
-without a limit), and it interrupts Python code: a single C call (one huge matrix product) is
-interrupted only once it returns.
+saying so and returns False; the kernel stays usable. In the main thread (where a Jupyter kernel
+runs every cell) the limit is a SIGALRM timer; in another thread, and where the platform has no
+``setitimer``, it is a trace function (``sys.settrace``) that raises the time-out at the first line
+the code runs after the deadline (unless a debugger's trace function is already there; then the
+code runs without a limit). Either way it interrupts Python code: a single C call (one huge matrix
+product, a ``time.sleep``) is interrupted only once it returns.
 """
 import contextlib
 import contextvars
@@ -130,6 +132,46 @@ def _importing(frame):
 
 
 @contextlib.contextmanager
+def _traced_limit(seconds, what=None):
+    """The time limit where no SIGALRM can be used: a trace function of this thread raises ``_TimeUp`` at
+    the first line run after the deadline. An enclosing traced limit (or a debugger) keeps its own."""
+    if seconds is None or not math.isfinite(seconds) or sys.gettrace() is not None:
+        yield
+        return
+    deadline = time.monotonic() + seconds
+    fired = []
+
+    def on_line(frame, event, arg):
+        if event == "line" and time.monotonic() > deadline:
+            fired.append(True)
+            raise _TimeUp(seconds, what)
+        return on_line
+
+    own = (__file__, contextlib.__file__)            # the machinery itself is not stopped half-way
+
+    def on_call(frame, event, arg):
+        return None if frame.f_code.co_filename in own else on_line
+
+    sys.settrace(on_call)
+    try:
+        yield
+    except _TimeUp as up:
+        if up.what is None:
+            up.what = what
+        raise
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        if fired:                                     # the time-out was caught, and then something failed
+            raise _TimeUp(seconds, what) from None
+        raise
+    finally:
+        sys.settrace(None)
+    if fired:                                         # the time-out was caught and the code went on
+        raise _TimeUp(seconds, what)
+
+
+@contextlib.contextmanager
 def _time_limit(seconds, what=None):
     """Run the ``with`` body for at most ``seconds``; past that it raises ``_TimeUp``.
 
@@ -140,6 +182,10 @@ def _time_limit(seconds, what=None):
     code still running, the real stderr is told, once, that the code catches every exception.
     """
     main = threading.current_thread() is threading.main_thread()
+    if not (main and hasattr(signal, "setitimer")):
+        with _traced_limit(seconds, what):
+            yield
+        return
     mine = _Limit(seconds)
     own = False
     if seconds is not None and math.isfinite(seconds) and hasattr(signal, "setitimer") and main:
