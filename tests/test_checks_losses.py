@@ -16,6 +16,7 @@ from gan_lesson.checks.losses import check_logit_gradient
 
 NOTEBOOK = "04_losses.ipynb"
 EPS = 1e-7
+bce_logits = nn.functional.binary_cross_entropy_with_logits
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +85,7 @@ D_MISTAKES = {
     "the fake term uses log(1 + D(G(z)))": lambda r, f: -torch.log(safe(r)).mean() - torch.log(1 + safe(f)).mean(),
     "the real term applies a sigmoid": lambda r, f: -torch.log(torch.sigmoid(r)).mean() - torch.log(1 - f).mean(),
     "takes the median": lambda r, f: -torch.log(safe(r)).median() - torch.log(1 - safe(f)).mean(),
+    "both terms apply a sigmoid": lambda r, f: (bce_logits(r, torch.ones_like(r)) + bce_logits(f, torch.zeros_like(f))),
     "a constant is added": lambda r, f: 0.1 - torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean(),
     "clamped too far from 0 and 1": lambda r, f: (-torch.log(r.clamp(0.01, 0.99)).mean()
                                                    - torch.log(1 - f.clamp(0.01, 0.99)).mean()),
@@ -223,6 +225,8 @@ def test_logit_gradient_by_backward_passes(capsys):
     (lambda loss, logits: grad_of()(lambda d: loss(d.clamp(1e-3, 1 - 1e-3)), logits),
      "At the logit -7 yours is 0: the probability (or its log) is clamped there"),
     (lambda loss, logits: grad_of()(lambda d: loss(torch.logit(d)), logits), "the sigmoid is missing"),
+    (lambda loss, logits: grad_of()(loss, logits) * torch.sigmoid(logits) * (1 - torch.sigmoid(logits)),
+     "multiplies by the sigmoid's slope d·(1 − d) once too often"),
 ])
 def test_logit_gradient_mistakes_are_named(wrong, diagnosis, capsys):
     ok, out = run(check_logit_gradient, wrong, capsys)

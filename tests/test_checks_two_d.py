@@ -201,9 +201,11 @@ def _centres_in_place(x, axis):
     (lambda x, a: ((x @ a - x.mean(0)[0]) ** 2).mean(), ["centred on the wrong mean", "the first coordinate"]),
     (lambda x, a: (((x - x.mean(1, keepdim=True)) @ a) ** 2).mean(), ["mean of its own coordinates"]),
     (lambda x, a: -(x @ a).var(), ["never negative"]),
+    (lambda x, a: ((x - x.mean()) @ a).pow(2).mean(), ["centred on the wrong mean", "x − x.mean() subtracts one"]),
 ], ids=["no-centring", "std", "std-biased", "mean", "weighted-squares", "weighted", "sum", "all-numbers",
         "projections", "per-column", "elementwise", "three-numbers", "tuple", "string", "nan", "off",
-        "in-place", "centred-on-all-numbers", "centred-on-one-coordinate", "centred-per-point", "negative"])
+        "in-place", "centred-on-all-numbers", "centred-on-one-coordinate", "centred-per-point", "negative",
+        "centred-on-one-number"])
 def test_variance_along_mistakes_are_named(fn, words, capsys):
     ok, out = run(check_variance_along, fn, capsys=capsys)
     assert not ok and out.startswith("✗"), out

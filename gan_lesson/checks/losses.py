@@ -174,6 +174,11 @@ def _diagnose_d_terms(d_loss, r, f, value, right):
         return
     _, (gr, gf) = found
     real, fake = _term_mistake(gr, r, "real"), _term_mistake(gf, f, "fake")
+    if real and fake and "sigmoid" in real[0] and "sigmoid" in fake[0]:
+        raise Fail("both terms apply a sigmoid to D's outputs, which are already probabilities (D ends in a "
+                   "sigmoid): the sigmoid is applied twice (binary_cross_entropy_with_logits on probabilities?).",
+                   "Take the logs of d_real and d_fake themselves, or use F.binary_cross_entropy, which reads "
+                   "probabilities.")
     for mistake in (real, fake):
         if mistake is not None:
             raise Fail(*mistake)
@@ -418,6 +423,10 @@ def check_logit_gradient(logit_gradient):
                        "saturation the non-saturating loss exists to avoid.",
                        "Do not clamp inside logit_gradient: sigmoid(a) of a float32 logit from -7 to 4 is never "
                        "exactly 0 or 1, so the loss stays finite without it.")
+        if torch.allclose(got, want * slope, rtol=1e-3, atol=1e-5):
+            raise Fail(f"{where} Yours multiplies by the sigmoid's slope d·(1 − d) once too often: autograd through "
+                       "torch.sigmoid(a) already includes it.",
+                       "Return the gradient autograd gives with respect to a, without multiplying it by anything.")
         if torch.allclose(got * n, want, rtol=1e-3, atol=1e-5):
             raise Fail(f"{where} Each value is 1/{n} of the right one: you differentiated the mean over the "
                        f"{n} logits, which divides every derivative by {n}.",

@@ -261,7 +261,9 @@ def _wrong_centre(got, p, x, axis):
                   (float(x.mean(0)[0]), "the mean of the first coordinate, not of the projections"),
                   (float(x.mean(0)[1]), "the mean of the second coordinate, not of the projections"),
                   (float(x.mean(0).sum()), "the sum of the coordinates' means, without the axis"),
-                  (float(x.mean(0) @ axis.abs()), "the mean point projected on |axis|")]
+                  (float(x.mean(0) @ axis.abs()), "the mean point projected on |axis|"),
+                  (float(x.mean() * axis.sum()), "x − x.mean() subtracts one number, the mean of all the "
+                   "numbers in x, from every coordinate, not the mean point x.mean(dim=0)")]
     for centre, name in candidates:
         spread = ((p - centre) ** 2).sum()
         if any(_close(got, float(spread / k)) for k in (n, n - 1)):
