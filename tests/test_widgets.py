@@ -166,3 +166,105 @@ def test_the_overlay_is_drawn_into_the_named_panels(dash, monkeypatch):
     assert [line.get_label() for line in panels["distance"].lines] == ["this run", "previous run"]
     assert panels.lines["distance"].get_label() == "this run"
     assert "previous run" in [p.get_label() for p in panels["samples"].patches]
+
+
+# --------------------------------------------------------------------------- the live view
+
+def test_a_run_shows_live_pictures_from_one_view_drawn_in_full_only_when_a_panel_widens():
+    """Each picture during a run redraws only what moves: the figure is drawn in full when the run
+    starts and when a curve leaves its panel, not for every picture; a second run reuses the view."""
+    d = Dashboard(background=False, redraw_every=0)
+    d.epochs.value = 200
+    pictures = []
+    d.image.observe(lambda change: pictures.append((d.image.format, change["new"])), names="value")
+    d.train_button.click()
+    view = d._view
+    live = [data for kind, data in pictures if kind == "jpeg"]
+    assert d.result.status == "finished"
+    assert len(live) >= 5 and len(set(live)) == len(live), "every live picture is new"
+    assert all(data[:3] == b"\xff\xd8\xff" for data in live)            # JPEG frames while training
+    assert pictures[-1][0] == "png" and pictures[-1][1][:4] == b"\x89PNG"  # the result, a PNG that stays
+    assert view.frames == len(live) and view.full_draws <= 1 + len(live) // 3
+    d.train_button.click()
+    assert d._view is view, "the next run of the same target and length reuses the view"
+
+
+def test_live_view_frames_grow_a_panel_when_a_curve_leaves_it():
+    from gan_lesson.training.results import History
+    target = samplers.Gaussian(4, 1.25)
+    view = plots.LiveView(target, target(500), 100)
+    view.prepare()
+    rest = dict(grad_g=1.0, spread=1.0, fake_mean=4.0, fake_std=1.0, fake_skew=0.0, fake_kurtosis=0.0, seconds=0.0)
+    h = History()
+    h.append(epoch=0, loss_d=1.4, loss_g=0.7, d_real=0.5, d_fake=0.5, distance=2.0, **rest)
+    first = view.frame(h, target(200), "epoch 0 of 100")
+    assert view.full_draws == 1 and first[:3] == b"\xff\xd8\xff"
+    h.append(epoch=50, loss_d=9.0, loss_g=0.7, d_real=0.5, d_fake=0.5, distance=1.0, **rest)
+    view.frame(h, target(200), "epoch 50 of 100")
+    assert view.full_draws == 2 and view.panels["losses"].get_ylim()[1] > 9.0
+    view.reset()
+    assert view.panels["losses"].get_ylim() == (0, 2) and not view.fresh
+    view.prepare()
+    assert view.fresh
+
+
+@pytest.mark.slow
+def test_pressing_train_thirty_times_holds_no_more_figures_or_runs():
+    """A class presses Train all lesson long: the figures are reused or closed, the picture is
+    replaced, and the dashboard keeps only its last KEEP_RUNS runs, so nothing grows with the presses."""
+    import gc
+
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+
+    def figures():
+        gc.collect()
+        return sum(isinstance(o, matplotlib.figure.Figure) for o in gc.get_objects())
+
+    d = Dashboard(background=False)
+    d.epochs.value = d.epochs.min
+    counts = []
+    for press in range(1, 31):
+        d.train_button.click()
+        assert d.result.status == "finished", d.status.value
+        if press in (10, 30):
+            counts.append((figures(), len(plt.get_fignums()), len(d.results), len(d.image.value)))
+    (figs_10, open_10, runs_10, _), (figs_30, open_30, runs_30, _) = counts
+    assert figs_30 <= figs_10, f"figures alive: {figs_10} after 10 presses, {figs_30} after 30"
+    assert open_10 == open_30 == 0                     # nothing left open in pyplot
+    assert runs_10 == runs_30 == widgets.KEEP_RUNS
+
+
+def test_every_figure_is_opaque_whatever_the_inline_backend_sets():
+    """Black text on a transparent figure vanishes in JupyterLab's dark theme. An inline backend that
+    sets a transparent background (older ones did, in InlineBackend.rc) before the package loads, and
+    again after it (as ``%matplotlib inline`` does), still gets opaque white figures, on screen and saved."""
+    import subprocess
+    import sys
+    code = """
+import base64, io
+from IPython.core.interactiveshell import InteractiveShell
+from matplotlib_inline.config import InlineBackend
+import matplotlib
+from PIL import Image
+shell = InteractiveShell.instance()
+transparent = {"figure.facecolor": (1, 1, 1, 0), "figure.edgecolor": (1, 1, 1, 0)}
+InlineBackend.instance(parent=shell).rc = dict(transparent)
+matplotlib.rcParams.update(transparent)
+import gan_lesson
+from matplotlib_inline.backend_inline import configure_inline_support
+configure_inline_support(shell, "inline")                         # what `%matplotlib inline` does
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([0, 1], [0, 1])
+saved = io.BytesIO()
+fig.savefig(saved, format="png")
+shown = shell.display_formatter.formatters["image/png"](fig)     # what the notebook shows
+shown = base64.b64decode(shown) if isinstance(shown, str) else shown
+for png in (saved.getvalue(), shown):
+    print(Image.open(io.BytesIO(png)).convert("RGBA").getextrema()[3][0])
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["255", "255"], f"lowest alpha (saved, shown): {out.stdout.split()}"

@@ -52,6 +52,10 @@ __all__ = ["Dashboard", "TARGETS", "PRESETS", "estimate_seconds", "stop_all"]
 #: the recipe settings in SETTINGS with a control, and fit's seed), in the order of the layout.
 _CONTROLS = ("lr_d", "lr_g", "epochs", "d_steps", "g_steps", "seed", "loss", "features")
 
+#: How many runs a dashboard keeps in ``.results`` (the overlay needs the previous one; a class that
+#: presses Train all lesson long must not fill the kernel's memory with every run's snapshots).
+KEEP_RUNS = 5
+
 #: The largest share of a run's CPU time the live view may spend drawing (the rest trains).
 _VIEW_SHARE = 0.06
 
@@ -272,7 +276,7 @@ def _fmt_seconds(s):
 class Dashboard:
     """Sliders for the learning rates, epochs, steps, seed, loss and what D sees; a Train button;
     live figures; the final statistics. ``dash.result`` holds the latest ``FitResult`` and
-    ``dash.results`` every run so far.
+    ``dash.results`` the last five runs (``KEEP_RUNS``; older ones are let go).
 
     ``target``: your own target, as ``fit`` takes it (a sampler, a function n -> tensor (n, d), or
     a data set), checked at once and listed first in the target menu; ``preset``: the preset to
@@ -510,6 +514,7 @@ class Dashboard:
                 result = fit(self._target, callback=self._on_progress, progress=False, **self.settings())
                 self.result = result
                 self.results.append(result)
+                del self.results[:-KEEP_RUNS]       # the older runs are let go: memory stays flat
                 status, style = self._show(result, started)
         except Exception as exc:  # keep the dashboard alive and say what happened
             if result is not None:
