@@ -25,7 +25,7 @@ def run(fn, capsys):
 def test_notebook_solution_passes(solutions, capsys):
     ok, out = run(solutions["diagnose_run"], capsys)
     assert ok and out.startswith("✓"), out
-    assert "all 6 runs diagnosed right" in out
+    assert "all 8 runs diagnosed right" in out
 
 
 def test_messages_are_deterministic(solutions, capsys):

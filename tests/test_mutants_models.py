@@ -1,4 +1,4 @@
-"""Every single change of the solutions of notebooks 02, 03, 04, 07 and 10 through its checker: a
+"""Every single change of the solutions of notebooks 02, 03, 04, 06, 07 and 10 through its checker: a
 change of behaviour gets ✗ with the mistake named; a harmless change, and a correct answer written
 differently, gets ✓.
 
@@ -8,14 +8,14 @@ import functools
 
 import pytest
 
-from gan_lesson.checks import (check_d_loss, check_four_moments, check_generator_input, check_logit_gradient,
-                               check_make_discriminator, check_make_generator, check_mixture_sampler,
+from gan_lesson.checks import (check_d_loss, check_diagnose_run, check_four_moments, check_generator_input,
+                               check_logit_gradient, check_make_discriminator, check_make_generator, check_mixture_sampler,
                                check_small_variance_axis, check_variance_along)
 from mutants import Exercise, judge, run_check
 from notebook_cells import cells, solution_namespace
 
 NB02, NB03, NB04 = "02_samplers.ipynb", "03_models.ipynb", "04_losses.ipynb"
-NB07, NB10 = "07_gan_in_2d.ipynb", "10_conditional_digits.ipynb"
+NB06, NB07, NB10 = "06_when_training_fails.ipynb", "07_gan_in_2d.ipynb", "10_conditional_digits.ipynb"
 
 # --------------------------------------------------------------------------- harmless changes, with why
 # label → why; where two mutants share a label, (label, a piece of the changed source) → why.
@@ -51,6 +51,7 @@ HARMLESS = {
     "small_variance_axis": {
         "sign flipped on the returned value: −(vectors[:, 0])": "−v is the same axis as v",
     },
+    "diagnose_run": {},
     "variance_along": {},
     "generator_input": {},
 }
@@ -205,6 +206,36 @@ def logit_gradient(loss, logits):
     return grad_d * d.detach() * (1 - d.detach())
 ''',
     },
+    "diagnose_run": {
+        "NumPy's mean and peak-to-peak": '''
+def diagnose_run(d_real, d_fake, spread):
+    r, f, s = np.mean(d_real[-5:]), np.mean(d_fake[-5:]), np.mean(spread[-5:])
+    if r > 0.8 and f < 0.2:
+        return "d_winning"
+    if s < 0.35:
+        return "collapsed"
+    return "oscillating" if np.ptp(d_fake) > 0.3 else "healthy"
+''',
+        "the swings measured by a standard deviation, checked before the spread": '''
+def diagnose_run(d_real, d_fake, spread):
+    last = slice(len(d_real) - 5, len(d_real))
+    if d_real[last].mean() > 0.8 and d_fake[last].mean() < 0.2:
+        return "d_winning"
+    if d_fake.std() > 0.1:
+        return "oscillating"
+    if spread[last].mean() < 0.35:
+        return "collapsed"
+    return "healthy"
+''',
+        "a table of rules, the first that holds": '''
+def diagnose_run(d_real, d_fake, spread):
+    recent = lambda a: float(sum(a[-5:]) / 5)
+    rules = [("d_winning", recent(d_real) > 0.8 and recent(d_fake) < 0.2),
+             ("collapsed", recent(spread) < 0.35),
+             ("oscillating", float(max(d_fake) - min(d_fake)) > 0.3)]
+    return next((label for label, holds in rules if holds), "healthy")
+''',
+    },
     "small_variance_axis": {
         "the column at argmin of the eigenvalues": '''
 def small_variance_axis(cov):
@@ -272,6 +303,7 @@ TABLE = (
     ("03", NB03, "make_discriminator", check_make_discriminator),
     ("04", NB04, "d_loss", check_d_loss),
     ("04", NB04, "logit_gradient", check_logit_gradient),
+    ("06", NB06, "diagnose_run", check_diagnose_run),
     ("07", NB07, "small_variance_axis", check_small_variance_axis),
     ("07", NB07, "variance_along", check_variance_along),
     ("10", NB10, "generator_input", check_generator_input),

@@ -2,11 +2,11 @@
 
 ``diagnose_run(d_real, d_fake, spread)`` receives the last 12 records of a run — mean D(x),
 mean D(G(z)) (probabilities) and the generated spread (generated std / real std), each a numpy
-array of shape ``(12,)`` — and returns one of ``LABELS``. The checker shows it six runs whose
+array of shape ``(12,)`` — and returns one of ``LABELS``. The checker shows it eight runs whose
 diagnosis is clear-cut (hand-made, shaped like the runs of the notebook) and, for a wrong answer,
 names the confusion: a collapsed run called healthy because D is fooled, a run where D wins
-called collapsed, an oscillating run judged by its last record only, a recovered run judged by
-its past.
+called collapsed, a collapse D sees through called D winning (D(x) is not high), an oscillating
+run judged by its last record only, a recovered run judged by its past.
 """
 import numpy as np
 
@@ -40,6 +40,10 @@ def _cases():
          "spread": np.array([1.00, 1.30, 0.80, 0.60, 1.10, 1.40, 0.90, 0.65, 1.20, 1.35, 0.85, 0.60])},
         {"label": "collapsed", "what": "a collapsed run that D partly sees through",
          "d_real": _noisy(0.70, n, 10, 0.02), "d_fake": _noisy(0.30, n, 11, 0.02), "spread": _noisy(0.15, n, 12, 0.02)},
+        {"label": "d_winning", "what": "a run where D wins",            # D(G(z)) above 0.1: a mean, not a sum
+         "d_real": _noisy(0.88, n, 18, 0.01), "d_fake": _noisy(0.12, n, 19, 0.01), "spread": _noisy(0.20, n, 20, 0.02)},
+        {"label": "collapsed", "what": "a collapsed run that D sees through",   # D(G(z)) low, D(x) not high
+         "d_real": _noisy(0.62, n, 21, 0.02), "d_fake": _noisy(0.15, n, 22, 0.01), "spread": _noisy(0.10, n, 23, 0.01)},
         {"label": "healthy", "what": "a run that recovered from a collapse",
          "d_real": np.concatenate([_noisy(0.60, 7, 13, 0.02), _noisy(0.50, 5, 14, 0.02)]),
          "d_fake": np.concatenate([_noisy(0.38, 7, 15, 0.02), _noisy(0.49, 5, 16, 0.02)]),
@@ -79,6 +83,13 @@ def _problem(case, said):
             f"{f[last5].mean():.2f}), but the generated spread is only {s[last5].mean():.2f} of the target's — "
             "G makes nearly the same value every time. Look at the spread.",
         ("a collapsed run that D partly sees through", "healthy"):
+            f"you called a collapsed run 'healthy': its spread is only {s[last5].mean():.2f} of the target's. "
+            "Look at the spread even when D is unsure.",
+        ("a collapsed run that D sees through", "d_winning"):
+            f"you called a collapsed run 'd_winning': D(G(z)) ≈ {f[last5].mean():.2f} is low, but D(x) ≈ "
+            f"{r[last5].mean():.2f} is not above 0.8, so D does not win: it rejects the collapsed fakes while it is "
+            f"unsure of the real samples. The spread, {s[last5].mean():.2f} of the target's, says collapse.",
+        ("a collapsed run that D sees through", "healthy"):
             f"you called a collapsed run 'healthy': its spread is only {s[last5].mean():.2f} of the target's. "
             "Look at the spread even when D is unsure.",
         ("a run where D wins", "collapsed"):
@@ -125,5 +136,6 @@ def check_diagnose_run(diagnose_run):
                "Return one of these strings, spelled the same way (lower case, underscore in 'd_winning').")
         if said != case["label"]:
             raise Fail(_problem(case, said), HINTS[case["label"]])
-    return (f"all {len(cases)} runs diagnosed right: a healthy run, D winning, two collapses (one that fools D), "
-            "an oscillation judged over its records, and a run that recovered from a collapse.")
+    return (f"all {len(cases)} runs diagnosed right: a healthy run, two where D wins, three collapses (one that "
+            "fools D, one that D sees through without winning), an oscillation judged over its records, and a run "
+            "that recovered from a collapse.")
