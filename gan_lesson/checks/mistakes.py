@@ -57,6 +57,10 @@ def crash(error, words, opt="d_opt"):
         return Fail("the targets and D's output are in swapped places in the binary cross-entropy: the first "
                     "argument is D's output, the second the targets (ones or zeros).",
                     "Write F.binary_cross_entropy…(D(x), torch.ones_like(D(x))), output first.")
+    if isinstance(error, NameError) and getattr(error, "name", None):
+        return Fail(f"{words.fn} uses `{error.name}` before any line gives it a value ({type(error).__name__}): the "
+                    f"line that defines `{error.name}` is missing, or comes after its first use.",
+                    f"Define `{error.name}` (e.g. `{error.name} = …`) above the line that first uses it.")
     return Fail(f"calling {words.fn} raised {text}",
                 "Read the error above; try the step on the networks of the notebook in a cell of its own.")
 
