@@ -140,8 +140,8 @@ def _scale_statistics(scale, data):
                "Return (x − mean) / std, with no minus sign in front.")
         expect(not near(divisor, -std), "scale negates x before centring it: (−x − mean) / std.",
                "Return (x − mean) / std.")
-        if near(centre, mean):
-            return
+        if near(centre, mean) or near(centre, torch.zeros_like(mean)):
+            return                                  # right, or no centring at all (named below)
         for value, problem in ((-mean, "scale adds each column's mean instead of subtracting it: (x + mean) / std."),
                                (data.sum(0), "scale subtracts each column's sum (data.sum), not its mean "
                                              "(data.mean): the scaled columns are far from 0."),
