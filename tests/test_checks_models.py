@@ -348,6 +348,7 @@ def test_unusual_but_correct_models_pass(capsys):
                                                     nn.Sigmoid(), nn.ReLU()), capsys)[0]   # relu(sigmoid) = sigmoid
     assert run(check_make_generator, box(16, 16, act=nn.SiLU), capsys)[0]
     assert run(check_make_generator, box(16, act=nn.Tanh), capsys)[0]
+    assert run(check_make_generator, box(16, 16, act=lambda: nn.ReLU(inplace=True)), capsys)[0]
 
 
 def test_the_probe_names_curves_and_crashes():

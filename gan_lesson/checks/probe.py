@@ -77,7 +77,7 @@ class _Hooks:
             self.calls.append(i)
             self.open.append(i)
             if args and isinstance(args[0], torch.Tensor):
-                self.inputs.setdefault(i, args[0].detach())
+                self.inputs.setdefault(i, args[0].detach().clone())
         return hook
 
     def _after(self, i):
@@ -94,7 +94,7 @@ def _run(model, x, replace=None):
     """(output, hooks) of ``model(x)`` without gradients; the student's exceptions come through."""
     hooks = _Hooks(model, replace)
     with hooks, torch.no_grad():
-        out = call(model, x, what=f"your model on a batch of shape {shape_text(x)}", diagnose=False)
+        out = call(model, x.clone(), what=f"your model on a batch of shape {shape_text(x)}", diagnose=False)
     return out, hooks
 
 
@@ -308,7 +308,9 @@ def gaps(model, x):
         for k, (i, j) in enumerate(zip(order, order[1:]), start=2):
             rows = big.shape[0]
             emitted = _wide((rows, layers[i].out_features), seed=200 + k)
-            _, hooks = _run(model, big, {i: lambda y, e=emitted: e.to(y.dtype) if y.shape == e.shape else y})
+            # a copy each time: an in-place activation (nn.ReLU(inplace=True)) must not change `emitted`
+            emit = (lambda y, e=emitted: e.to(y.dtype, copy=True) if y.shape == e.shape else y)
+            _, hooks = _run(model, big, {i: emit})
             got = hooks.inputs.get(j)
             if got is None or got.shape[0] != rows:
                 return None
