@@ -295,6 +295,20 @@ def test_stubs_are_rewritten_to_stop_run_all_with_one_line():
     assert rewrite_stubs("%timeit f()", "02_x.ipynb") == "%timeit f()"
 
 
+def test_the_rewrite_leaves_blank_lines_where_the_nbgrader_course_puts_the_solution():
+    """Below a stub's docstring and above the answers' checks (nbgrader turns its solution regions
+    back into exactly these blank lines, so both give students the same cell)."""
+    from gan_lesson.student_copy import IMPORT_LINE, rewrite_stubs
+    stub = 'def f(x):\n    """Doc."""\n    # your code here\n    raise NotImplementedError\n\n\na = ...\nb = ...  # note'
+    assert rewrite_stubs(stub, "03_x.ipynb") == "\n".join([
+        IMPORT_LINE, "", "def f(x):", '    """Doc."""', "", "    # your code here",
+        '    raise Unfinished("f", notebook="03")', "", "", "a = ...", "b = ...  # note", "",
+        'Unfinished.unless_filled_in(a, "a", notebook="03")', 'Unfinished.unless_filled_in(b, "b", notebook="03")'])
+    # no docstring: the blank line comes right below the signature
+    assert rewrite_stubs("def g(\n    x,\n):\n    return ...", "03_x.ipynb").endswith(
+        'def g(\n    x,\n):\n\n    raise Unfinished("g", notebook="03")')
+
+
 def test_only_exercise_cells_are_rewritten():
     nb = notebook()
     nb["cells"].insert(2, {"cell_type": "code", "metadata": {"tags": ["exercise"]}, "id": "e",
