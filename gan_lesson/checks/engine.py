@@ -28,7 +28,6 @@ checker's limit, so a step that never returns is stopped and the check says so.
 import contextlib
 import copy
 import dataclasses
-import itertools
 
 import torch
 import torch.nn.functional as F
@@ -219,10 +218,13 @@ class Probe:
         return F.binary_cross_entropy(out, full)
 
     def _nets(self, d_params=None, g_params=None):
-        G, D = copy.deepcopy(self.G), copy.deepcopy(self.D)
-        for net, vec in ((D, d_params), (G, g_params)):
-            if vec is not None:
-                torch.nn.utils.vector_to_parameters(vec.clone(), net.parameters())
+        """Working copies of G and D (made once) with the given weights (default: the probe's own)."""
+        if not hasattr(self, "_work"):
+            self._work = (copy.deepcopy(self.G), copy.deepcopy(self.D))
+            self._start = (flat(self.G.parameters()), flat(self.D.parameters()))
+        G, D = self._work
+        for net, vec, start in ((G, g_params, self._start[0]), (D, d_params, self._start[1])):
+            torch.nn.utils.vector_to_parameters((start if vec is None else vec).clone(), net.parameters())
         return G, D
 
     def _grad(self, loss, params):
@@ -289,56 +291,56 @@ def explain(used, options, stale=None, scales=(1.0, 0.5), tol=TOL, optional=()):
     """The simplest sum of ``options`` that equals ``used`` (within ``tol``), or None.
 
     ``options``: {term name: [(Term, gradient of the term with coefficient 1)]}; each term is
-    absent or one of its options (the gradient times the Term's coefficient). ``stale``: the gradient left over from before (its coefficient is 0 or 1). Among the
-    sums that fit, the one with the fewest departures from the first option of every term wins.
+    absent or one of its options (the gradient times the Term's coefficient). ``stale``: the
+    gradient left over from before (its coefficient is 0 or 1). Among the sums that fit, the one
+    with the fewest departures from the first option of every term wins (for the ``optional``
+    terms, from their absence). Every sum is tried at once: with the Gram matrix of the distinct
+    gradients, the misfit of each sum is a few small matrix products.
     """
     names = list(options)
-    basis, choices, where = [], [], {}
+    basis, where, columns = [], {}, []
     for name in names:
-        column = [(None, None)]
+        first = options[name][0][0] if options[name] else None
+        column = [(None, -1, 0.0, 0 if name in optional else 1, False)]
         for term, vec in options[name]:
             if id(vec) not in where:
                 where[id(vec)] = len(basis)
                 basis.append(vec)
-            column.append((term, where[id(vec)]))
-        choices.append(column)
-    stale_index = None
+            column.append((term, where[id(vec)], term.coef, 1 if name in optional else int(term != first), True))
+        columns.append(column)
     if stale is not None and not is_zero(stale):
-        stale_index = len(basis)
         basis.append(stale)
+        columns.append([(None, -1, 0.0, 0, False), (Term("stale"), len(basis) - 1, 1.0, 1, False)])
     B = torch.stack(basis).double()
-    rows, meta = [], []
-    for combo in itertools.product(*choices):
-        for scale in scales:
-            for s in ((0, 1) if stale_index is not None else (0,)):
-                row = torch.zeros(len(basis), dtype=torch.float64)
-                departures = 0
-                for (term, idx), name in zip(combo, names):
-                    first = options[name][0][0] if options[name] else None
-                    if term is None:
-                        departures += name not in optional
-                        continue
-                    row[idx] = term.coef * scale
-                    departures += 1 if name in optional else (term != first)
-                if stale_index is not None:
-                    row[stale_index] = s
-                    departures += s
-                rows.append(row)
-                meta.append((combo, scale, s, departures + (scale != 1.0) * 0.1))
-    C = torch.stack(rows)
-    fits = C @ B
     target = used.double()
-    err = (fits - target).norm(dim=1) / fits.norm(dim=1).clamp_min(1e-12)
-    err = torch.where(fits.norm(dim=1) < 1e-12, torch.where(target.norm() < 1e-12, 0.0, 1.0), err)
-    good = [i for i in range(len(meta)) if float(err[i]) <= tol]
-    if not good:
+    gram, bt, tt = B @ B.T, B @ target, float(target @ target)
+    grids = torch.stack(torch.meshgrid(*[torch.arange(len(c)) for c in columns], torch.arange(len(scales)),
+                                       indexing="ij"), dim=-1).reshape(-1, len(columns) + 1)
+    m = grids.shape[0]
+    scale_of = torch.tensor(scales, dtype=torch.float64)[grids[:, -1]]
+    C = torch.zeros(m, len(basis), dtype=torch.float64)
+    departures = (grids[:, -1] != 0).double() * 0.1
+    rows = torch.arange(m)
+    for j, column in enumerate(columns):
+        pick = grids[:, j]
+        idx = torch.tensor([c[1] for c in column])[pick]
+        coef = torch.tensor([c[2] for c in column], dtype=torch.float64)[pick]
+        scaled = torch.tensor([c[4] for c in column])[pick]
+        departures += torch.tensor([c[3] for c in column], dtype=torch.float64)[pick]
+        on = idx >= 0
+        C[rows[on], idx[on]] += torch.where(scaled, coef * scale_of, coef)[on]
+    fit_sq = ((C @ gram) * C).sum(1).clamp_min(0)
+    miss_sq = (fit_sq - 2 * (C @ bt) + tt).clamp_min(0)
+    fit_norm = fit_sq.sqrt()
+    err = miss_sq.sqrt() / fit_norm.clamp_min(1e-12)
+    err = torch.where(fit_norm < 1e-12, torch.tensor(0.0 if tt ** 0.5 < 1e-12 else 1.0, dtype=torch.float64), err)
+    good = torch.nonzero(err <= tol).reshape(-1)
+    if len(good) == 0:
         return None
-    best = min(good, key=lambda i: (meta[i][3], float(err[i])))
-    combo, scale, s, _ = meta[best]
-    terms = [t for t, _ in combo if t is not None]
-    if s:
-        terms.append(Term("stale", coef=1.0))
-    return Explanation(tuple(terms), scale, float(err[best]))
+    best = int(good[torch.argmin(departures[good] * 1e6 + err[good])])
+    terms = [columns[j][int(grids[best, j])][0] for j in range(len(columns))]
+    return Explanation(tuple(t for t in terms if t is not None), float(scales[int(grids[best, -1])]),
+                       float(err[best]))
 
 
 def _forms(probe):
