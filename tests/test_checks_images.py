@@ -461,3 +461,21 @@ def test_digit_result_leaves_the_random_state_and_g_alone(solutions, capsys):
     assert first == run(check_digit_result, G, capsys)[1]
     assert torch.equal(state, torch.get_rng_state()) and G.training
     assert all(torch.equal(a, b) for a, b in zip(before, G.state_dict().values()))
+
+
+def test_both_phases_detached_is_named_as_such(capsys):
+    def both_detached(G, D, g_opt, d_opt, real, z):
+        bce_ = F.binary_cross_entropy_with_logits
+        fake = G(z).detach()                           # detached once for both phases
+        d_opt.zero_grad()
+        loss_d = bce_(D(real), torch.ones(len(real), 1)) + bce_(D(fake), torch.zeros(len(z), 1))
+        loss_d.backward()
+        d_opt.step()
+        g_opt.zero_grad()
+        loss_g = bce_(D(fake), torch.ones(len(z), 1))
+        loss_g.backward()
+        g_opt.step()
+        return loss_d.item(), loss_g.item()
+
+    ok, out = run(check_image_train_step, both_detached, capsys)
+    assert not ok and "G received no gradient from the loss" in out and "not stepped" not in out, out

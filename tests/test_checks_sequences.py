@@ -566,3 +566,15 @@ def test_results_of_the_wrong_kind_are_named(G, noise, unscale, words, capsys):
 def test_an_open_challenge_not_yet_done_is_reported_not_raised(capsys):
     ok, out = run(check_series_result, None, None, None, capsys=capsys)
     assert not ok and "the open challenge, your trained generator: nothing to check yet (got None)" in out
+
+
+def test_zero_grad_between_backward_and_step_is_named_as_such(capsys):
+    def d_step(G, D, g_opt, d_opt, real, z):
+        loss = right_d(D(real), D(G(z).detach()))
+        loss.backward()
+        d_opt.zero_grad()
+        d_opt.step()
+        return loss.item()
+
+    fails_with(check_series_steps, (d_step, g_ok), "`d_opt.zero_grad()` ran between `loss.backward()` and "
+               "`d_opt.step()`", capsys)

@@ -254,3 +254,47 @@ def test_a_step_that_never_returns_is_stopped_and_the_kernel_goes_on(capsys, mon
     monkeypatch.undo()
     ok, out = run(check_d_step, make_d_step(), capsys)
     assert ok, out
+
+
+# --------------------------------------------------------------------------- mistakes named from behaviour
+
+def d_zero_between(G, D, g_opt, d_opt, real, z):
+    fake = G(z).detach()
+    loss = bce(D(real), 1) + bce(D(fake), 0)
+    loss.backward()
+    d_opt.zero_grad()                                   # wipes what backward() just computed
+    d_opt.step()
+    return loss.item()
+
+
+def d_output_detached(G, D, g_opt, d_opt, real, z):
+    d_opt.zero_grad()
+    d_fake = D(G(z)).detach()                           # detached after D, not before
+    loss = bce(D(real), 1) + bce(d_fake, 0)
+    loss.backward()
+    d_opt.step()
+    return loss.item()
+
+
+def g_summed(G, D, g_opt, d_opt, z):
+    g_opt.zero_grad()
+    p = D(G(z))
+    loss = F.binary_cross_entropy(p, torch.ones_like(p), reduction="sum")
+    loss.backward()
+    g_opt.step()
+    return loss.item()
+
+
+@pytest.mark.parametrize("check, fn, words, not_words", [
+    (check_d_step, d_zero_between, "`d_opt.zero_grad()` ran between `loss.backward()` and `d_opt.step()`",
+     "was not stepped"),
+    (check_d_step, d_output_detached, "BCE(D(fake), 0) is in the loss (its value counts), but it sends no gradient",
+     "Add BCE"),
+    (check_d_step, make_d_step(lossf=lambda p, t: bce(p, t) * (1 if t == 1 else -1)), "a sign slip in one term",
+     "wrong sign"),
+    (check_g_step, g_summed, "sums over the batch instead of averaging", "noise"),
+    (check_g_step, make_g_step(lossf=lambda p: bce(torch.sigmoid(p), 1)), "second sigmoid", "plain step"),
+])
+def test_the_mistake_made_is_the_one_named(check, fn, words, not_words, capsys):
+    ok, out = run(check, fn, capsys)
+    assert not ok and words in out and not_words not in out, out
