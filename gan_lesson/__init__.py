@@ -48,7 +48,8 @@ _guard.pass_on()
 _LATER = {"many": ".training.many", "recorded": ".training.recorded", "widgets": ".views.widgets",
           "surfaces": ".lessons.surfaces", "sequences": ".lessons.sequences", "data": ".lessons.data",
           "images": ".lessons.images", "conditional": ".lessons.conditional", "lessons": ".lessons",
-          "checks": ".checks", "student_copy": ".student_copy", "validation": ".validation"}
+          "checks": ".checks", "student_copy": ".student_copy", "nbgrader_course": ".nbgrader_course",
+          "validation": ".validation"}
 
 
 def __getattr__(name):
