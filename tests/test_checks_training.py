@@ -240,7 +240,7 @@ def test_saturating_loss_message_quantifies_the_weaker_step(capsys):
 
 def test_a_step_that_never_returns_is_stopped_and_the_kernel_goes_on(capsys, monkeypatch):
     from gan_lesson.checks import core
-    backward = torch.Tensor.backward
+    backward = torch.autograd.backward
 
     def d_step(G, D, g_opt, d_opt, real, z):
         d_opt.zero_grad()
@@ -250,7 +250,7 @@ def test_a_step_that_never_returns_is_stopped_and_the_kernel_goes_on(capsys, mon
     monkeypatch.setattr(core, "TIME_LIMIT", 0.5)
     ok, out = run(check_d_step, d_step, capsys)
     assert not ok and "d_step did not return within the time limit of 0.5 seconds" in out
-    assert torch.Tensor.backward is backward                  # the recording is undone
+    assert torch.autograd.backward is backward                # the recording is undone
     monkeypatch.undo()
     ok, out = run(check_d_step, make_d_step(), capsys)
     assert ok, out
@@ -298,3 +298,15 @@ def g_summed(G, D, g_opt, d_opt, z):
 def test_the_mistake_made_is_the_one_named(check, fn, words, not_words, capsys):
     ok, out = run(check, fn, capsys)
     assert not ok and words in out and not_words not in out, out
+
+
+def test_torch_autograd_backward_counts_as_a_backward(capsys):
+    def d_step(G, D, g_opt, d_opt, real, z):
+        d_opt.zero_grad()
+        loss = bce(D(real), 1) + bce(D(G(z).detach()), 0)
+        torch.autograd.backward(loss)
+        d_opt.step()
+        return loss.item()
+
+    ok, out = run(check_d_step, d_step, capsys)
+    assert ok, out

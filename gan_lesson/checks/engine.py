@@ -134,25 +134,27 @@ class RecordingSGD(torch.optim.SGD):
 
 @contextlib.contextmanager
 def _recording_backward(trace):
-    """While the student's step runs, every ``tensor.backward()`` is logged with what it added."""
-    original = torch.Tensor.backward
+    """While the student's step runs, every backward pass (``loss.backward()`` or
+    ``torch.autograd.backward(loss)``; the first calls the second) is logged with what it added."""
+    original = torch.autograd.backward
 
-    def backward(tensor, *args, **kwargs):
+    def backward(tensors, *args, **kwargs):
         before = trace.grads()
+        first = tensors[0] if isinstance(tensors, (tuple, list)) and tensors else tensors
         try:
-            value = float(tensor.detach().reshape(-1)[0]) if tensor.numel() else None
-        except Exception:  # noqa: BLE001
+            value = float(first.detach().reshape(-1)[0]) if first.numel() else None
+        except Exception:  # noqa: BLE001  (not a tensor: the real backward says what is wrong)
             value = None
-        result = original(tensor, *args, **kwargs)
+        result = original(tensors, *args, **kwargs)
         after = trace.grads()
         trace.log("backward", added={n: after[n] - before[n] for n in after}, value=value)
         return result
 
-    torch.Tensor.backward = backward
+    torch.autograd.backward = backward
     try:
         yield
     finally:
-        torch.Tensor.backward = original
+        torch.autograd.backward = original
 
 
 def run_step(fn, nets, args, *, lr, stale, what, optimizers=(("g_opt", "G"), ("d_opt", "D"))):
