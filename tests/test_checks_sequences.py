@@ -578,3 +578,15 @@ def test_zero_grad_between_backward_and_step_is_named_as_such(capsys):
 
     fails_with(check_series_steps, (d_step, g_ok), "`d_opt.zero_grad()` ran between `loss.backward()` and "
                "`d_opt.step()`", capsys)
+
+
+@pytest.mark.parametrize("d_loss, g_loss, words", [
+    (right_d, lambda f: -torch.log(torch.sigmoid(f).clamp(min=1e-7)).mean(),
+     "for a logit -200 g_loss's gradient is 0, not -0.25"),
+    (right_d, lambda f: -torch.log(torch.sigmoid(f) + 1e-8).mean(), "the loss is flat there"),
+    (lambda r, f: -torch.log(torch.sigmoid(r).clamp(min=1e-7)).mean()
+     - torch.log((1 - torch.sigmoid(f)).clamp(min=1e-7)).mean(),
+     right_g, "for the real batch's logit -200 d_loss's gradient is 0"),
+])
+def test_a_loss_flat_at_large_logits_is_named(d_loss, g_loss, words, capsys):
+    fails_with(check_series_losses, (d_loss, g_loss), words, capsys)

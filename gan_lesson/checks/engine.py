@@ -28,13 +28,15 @@ checker's limit, so a step that never returns is stopped and the check says so.
 import contextlib
 import copy
 import dataclasses
+import math
 
 import torch
 import torch.nn.functional as F
 
 from .core import NotAttempted, call
 
-__all__ = ["Trace", "Event", "Probe", "run_step", "explain", "Explanation", "Term", "flat", "close", "TOL"]
+__all__ = ["Trace", "Event", "Probe", "run_step", "explain", "Explanation", "Term", "flat", "close", "TOL",
+           "Difference", "sweep", "LOGIT_RANGE"]
 
 TOL = 2e-3          # relative tolerance when comparing two gradients or updates (float32, any summation order)
 
@@ -387,3 +389,59 @@ def g_options(probe, n=None, d_params=None, g_params=None):
                     column.append((Term("g", target, form, squashed, c), vec))
     column.sort(key=lambda tv: (tv[0].coef != 1.0, tv[0].target != 1, tv[0].form != "right", tv[0].squashed))
     return {"g": column}
+
+
+# --------------------------------------------------------------------------- outputs across the input range
+
+#: D's logits from "sure it is fake" to "sure it is real": the far ends are where a loss written as
+#: log(sigmoid) overflows or saturates.
+LOGIT_RANGE = (-200.0, -100.0, -50.0, -30.0, -20.0, -15.0, -10.0, -5.0, -2.0, -0.5, 0.0, 0.5, 2.0, 5.0, 10.0, 15.0,
+               20.0, 30.0, 50.0, 100.0, 200.0)
+
+
+@dataclasses.dataclass
+class Difference:
+    """The first input where the student's function and the reference part: ``kind`` is "shape",
+    "dtype", "finite" (a NaN or inf where the reference has a number), "value" or "gradient";
+    ``got``/``want`` the values there, ``got_grad``/``want_grad`` the gradients (None if none)."""
+    kind: str
+    at: float
+    got: object
+    want: object
+    got_grad: float = None
+    want_grad: float = None
+
+
+def sweep(fn, reference, args, vary=0, grid=LOGIT_RANGE, rtol=1e-3, atol=1e-7):
+    """Run ``fn`` and ``reference`` on ``args`` with the first row of ``args[vary]`` set, in turn, to
+    each value of ``grid``; compare shapes, dtypes, values and the gradient with respect to that entry.
+
+    ``fn`` and ``reference`` take tensors and return a scalar tensor (a loss). Returns the first
+    ``Difference`` (inputs in grid order) or None. The student's exceptions propagate.
+    """
+    for x in grid:
+        outs = []
+        for f in (fn, reference):
+            xs = [a.detach().clone() for a in args]
+            xs[vary][0] = x
+            xs[vary].requires_grad_(True)
+            outs.append((f(*xs), xs[vary]))
+        (got, xg), (want, xw) = outs
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            return Difference("shape", x, getattr(got, "shape", type(got).__name__), want.shape)
+        if got.dtype != want.dtype:
+            return Difference("dtype", x, got.dtype, want.dtype)
+        value, right = float(got.detach().reshape(-1)[0]), float(want.detach().reshape(-1)[0])
+        want.reshape(-1)[0].backward()
+        w = float(xw.grad.reshape(-1)[0])
+        g = None
+        if got.requires_grad:
+            got.reshape(-1)[0].backward()
+            g = 0.0 if xg.grad is None else float(xg.grad.reshape(-1)[0])
+        if math.isfinite(right) and not math.isfinite(value):
+            return Difference("finite", x, value, right, g, w)
+        if not abs(value - right) <= 1e-5 + rtol * abs(right):
+            return Difference("value", x, value, right, g, w)
+        if g is None or not abs(g - w) <= atol + rtol * abs(w):
+            return Difference("gradient", x, value, right, g, w)
+    return None

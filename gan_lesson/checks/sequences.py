@@ -29,7 +29,7 @@ from ..lessons.sequences import JOINT_BINS, TOL, VARIABLES, coverage, joint_cove
 from ..validation import check_number
 from . import mistakes
 from .core import Fail, NotAttempted, call, checker, expect
-from .engine import Probe, Term, explain, run_step
+from .engine import Probe, Term, explain, run_step, sweep
 from .models import explain_crash, output_range, shape_text
 
 __all__ = ["check_series_scaler", "check_series_models", "check_series_losses", "check_series_steps",
@@ -594,6 +594,29 @@ def _name_loss(fn, args, names, name, signature):
         raise Fail(f"{name}: {problem}", hint)
 
 
+def _across_the_range(fn, args, reference, name, signature, vary):
+    """The loss and its gradient against the reference for one logit from −200 to 200 (the others as given)."""
+    batch = ("the real batch's" if vary == 0 else "the fake batch's") if len(args) == 2 else "a"
+    try:
+        found = sweep(lambda *xs: _loss_call(fn, xs, name, signature), reference, args, vary)
+    except Fail:
+        return                          # _finite_at_extremes names the crash
+    if found is None or found.kind in ("shape", "dtype", "finite") or found.got_grad is None:
+        return                          # told by the other checks
+    at = f"{found.at:g}"
+    if abs(found.got_grad) < 1e-3 * abs(found.want_grad):
+        raise Fail(f"for {batch} logit {at} {name}'s gradient is {found.got_grad + 0.0:.3g}, not "
+                   f"{found.want_grad:.3g}"
+                   + (f" (and its value {found.got:.4g}, not {found.want:.4g})" if found.kind == "value" else "")
+                   + ": the loss is flat there (a clamp, or an epsilon inside the log), so where D is sure and "
+                   "wrong the loss gives no gradient to learn from.", LOGIT_HINT)
+    if found.kind == "value":
+        raise Fail(f"for {batch} logit {at} {name} gives {found.got:.4g}, not {found.want:.4g}: the loss is right for "
+                   "ordinary logits but not for large ones.", LOGIT_HINT)
+    raise Fail(f"for {batch} logit {at} {name}'s gradient is {found.got_grad:.3g}, not {found.want_grad:.3g}: the "
+               "loss is right for ordinary logits but not for large ones.", LOGIT_HINT)
+
+
 @checker("step 3, d_loss(real_logits, fake_logits) and g_loss(fake_logits)")
 def check_series_losses(d_loss, g_loss):
     sig = "d_loss(real_logits, fake_logits)"
@@ -617,6 +640,8 @@ def check_series_losses(d_loss, g_loss):
     _gradient_matches(d_loss, (REAL_LOGITS[0], FAKE_LOGITS[0]), reference, "d_loss", sig)
     _finite_at_extremes(d_loss, (torch.tensor([[-EXTREME], [EXTREME]]), torch.tensor([[EXTREME], [-EXTREME]])),
                         "d_loss", sig)
+    for vary in (0, 1):
+        _across_the_range(d_loss, (REAL_LOGITS[0], FAKE_LOGITS[0]), reference, "d_loss", sig, vary)
 
     sig = "g_loss(fake_logits)"
     for f in FAKE_LOGITS:
@@ -637,6 +662,7 @@ def check_series_losses(d_loss, g_loss):
            f"where D rejects a fake (logit {REJECTED:g}) g_loss's gradient is {float(s.grad):.4f}, not "
            f"{-float(torch.sigmoid(torch.tensor(-REJECTED))):.4f}: the loss saturates there.", LOGIT_HINT)
     _finite_at_extremes(g_loss, (torch.tensor([[-EXTREME], [EXTREME]]),), "g_loss", sig)
+    _across_the_range(g_loss, (FAKE_LOGITS[0],), lambda f: _sp(-f), "g_loss", sig, 0)
     scale = " (d_loss is the mean over both batches, half the usual sum: fine)" if half else ""
     return ("d_loss = BCE(real logits, 1) + BCE(fake logits, 0)" + scale + "; g_loss = BCE(fake logits, 1), the "
             "non-saturating loss; right values and gradients, finite for logits of ±200.")
