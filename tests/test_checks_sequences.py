@@ -590,3 +590,15 @@ def test_zero_grad_between_backward_and_step_is_named_as_such(capsys):
 ])
 def test_a_loss_flat_at_large_logits_is_named(d_loss, g_loss, words, capsys):
     fails_with(check_series_losses, (d_loss, g_loss), words, capsys)
+
+
+@pytest.mark.parametrize("make_g, make_d, words", [
+    (lambda k: nn.Sequential(nn.Linear(k, 64), nn.LeakyReLU(0.2), nn.Linear(64, 64), nn.Linear(64, 5)),
+     lambda: nn.Sequential(nn.Linear(5, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1)),
+     "nothing non-linear acts between linear layer 2, nn.Linear(64, 64), and linear layer 3"),
+    (lambda k: nn.Sequential(nn.Linear(k, 64), nn.LeakyReLU(0.2), nn.Linear(64, 5)),
+     lambda: nn.Sequential(nn.Linear(5, 128), nn.Linear(128, 128), nn.Linear(128, 1)),
+     "no activation acts between D's 3 linear layers"),
+])
+def test_a_missing_hidden_activation_is_named(make_g, make_d, words, capsys):
+    fails_with(check_series_models, (make_g, make_d), words, capsys)

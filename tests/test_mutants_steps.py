@@ -11,7 +11,7 @@ import functools
 import pytest
 
 from gan_lesson.checks import (check_d_step, check_g_step, check_image_train_step, check_series_losses,
-                               check_series_scaler, check_series_steps)
+                               check_series_models, check_series_scaler, check_series_steps)
 from mutants import Exercise, judge, run_check
 from notebook_cells import cells, solution_namespace
 
@@ -38,6 +38,7 @@ HARMLESS_05_G = {
 }
 HARMLESS_08_SCALER = {}
 HARMLESS_08_LOSSES = {}
+HARMLESS_08_MODELS = {}
 HARMLESS_08_D = {"moved `d_opt.zero_grad()` after `loss = d_loss(": ZERO_BEFORE_BACKWARD}
 HARMLESS_08_G = {"moved `g_opt.zero_grad()` after `loss = g_loss(": ZERO_BEFORE_BACKWARD}
 HARMLESS_09 = {
@@ -152,6 +153,43 @@ def make_scaler(data):
         return (y + 1) / 2 * (high - low) + low
 
     return scale, unscale
+""",
+}
+ALTERNATIVES_08_MODELS = {
+    "ReLU and one hidden layer each": """
+def make_generator(noise_dim):
+    return nn.Sequential(nn.Linear(noise_dim, 128), nn.ReLU(), nn.Linear(128, 5))
+
+
+def make_discriminator():
+    return nn.Sequential(nn.Linear(5, 64), nn.ReLU(), nn.Linear(64, 1))
+""",
+    "SiLU and tanh, three hidden layers": """
+def make_generator(noise_dim):
+    return nn.Sequential(nn.Linear(noise_dim, 32), nn.SiLU(), nn.Linear(32, 32), nn.SiLU(), nn.Linear(32, 32),
+                         nn.SiLU(), nn.Linear(32, 5))
+
+
+def make_discriminator():
+    return nn.Sequential(nn.Linear(5, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(), nn.Linear(64, 1))
+""",
+    "a module class with forward": """
+class _G(nn.Module):
+    def __init__(self, noise_dim):
+        super().__init__()
+        self.hidden, self.out = nn.Linear(noise_dim, 64), nn.Linear(64, 5)
+
+    def forward(self, z):
+        return self.out(F.leaky_relu(self.hidden(z), 0.2))
+
+
+def make_generator(noise_dim):
+    return _G(noise_dim)
+
+
+def make_discriminator():
+    layers = [nn.Linear(5, 64), nn.ELU(), nn.Linear(64, 1)]
+    return nn.Sequential(*layers)
 """,
 }
 ALTERNATIVES_08_LOSSES = {
@@ -309,6 +347,12 @@ def EXERCISES():
                  HARMLESS_05_G, ALTERNATIVES_05_G),
         Exercise("08 make_scaler", _cell(NB08, "make_scaler"), n08, "make_scaler",
                  lambda ns: check_series_scaler(ns["make_scaler"]), HARMLESS_08_SCALER, ALTERNATIVES_08_SCALER),
+        Exercise("08 make_generator", _cell(NB08, "make_generator"), n08, "make_generator",
+                 lambda ns: check_series_models(ns["make_generator"], ns["make_discriminator"]), HARMLESS_08_MODELS,
+                 ALTERNATIVES_08_MODELS),
+        Exercise("08 make_discriminator", _cell(NB08, "make_discriminator"), n08, "make_discriminator",
+                 lambda ns: check_series_models(ns["make_generator"], ns["make_discriminator"]), HARMLESS_08_MODELS,
+                 ALTERNATIVES_08_MODELS),
         Exercise("08 d_loss", _cell(NB08, "d_loss"), n08, "d_loss",
                  lambda ns: check_series_losses(ns["d_loss"], ns["g_loss"]), HARMLESS_08_LOSSES,
                  ALTERNATIVES_08_LOSSES),
@@ -326,7 +370,7 @@ def EXERCISES():
 
 # --------------------------------------------------------------------------- the tests
 
-NAMES = ["05 d_step", "05 g_step", "08 make_scaler", "08 d_loss", "08 g_loss", "08 d_step", "08 g_step", "09 train_step"]
+NAMES = ["05 d_step", "05 g_step", "08 make_scaler", "08 make_generator", "08 make_discriminator", "08 d_loss", "08 g_loss", "08 d_step", "08 g_step", "09 train_step"]
 
 
 def _exercise(name):
@@ -367,7 +411,7 @@ def test_harmless_mutants_pass(name):
 
 ALTERNATIVES = [(e, key) for e, table in (
     ("05 d_step", ALTERNATIVES_05_D), ("05 g_step", ALTERNATIVES_05_G), ("08 make_scaler", ALTERNATIVES_08_SCALER),
-    ("08 d_loss", ALTERNATIVES_08_LOSSES), ("08 d_step", ALTERNATIVES_08_STEPS), ("09 train_step", ALTERNATIVES_09))
+    ("08 make_generator", ALTERNATIVES_08_MODELS), ("08 d_loss", ALTERNATIVES_08_LOSSES), ("08 d_step", ALTERNATIVES_08_STEPS), ("09 train_step", ALTERNATIVES_09))
     for key in table]
 
 

@@ -30,6 +30,7 @@ from ..validation import check_number
 from . import mistakes
 from .core import Fail, NotAttempted, call, checker, expect
 from .engine import Probe, Term, explain, run_step, sweep
+from .probe import linear_gap_failure
 from .models import explain_crash, output_range, shape_text
 
 __all__ = ["check_series_scaler", "check_series_models", "check_series_losses", "check_series_steps",
@@ -333,6 +334,7 @@ def _generator_part(make_generator):
                "It reaches ±1 only for infinite inputs, so the edges of the range would be hard to produce.", hint)
         expect(lo < -50 and hi > 50, "G squashes its outputs (an activation after the last nn.Linear).", hint)
     _one_at_a_time(G, z, "G")
+    _activations_act(G, z, "G")
     return G, n_g
 
 
@@ -360,7 +362,15 @@ def _discriminator_part(make_discriminator):
         expect(lo < -50 and hi > 50, "D squashes its outputs (an activation after the last nn.Linear), so it does "
                "not return a logit.", hint)
     _one_at_a_time(D, x, "D")
+    _activations_act(D, x, "D")
     return D, n_d
+
+
+def _activations_act(model, x, who):
+    """Fail where no activation acts between two of the model's linear layers (the probe's reading)."""
+    failed = linear_gap_failure(model, x, who, activation="nn.LeakyReLU(0.2)")
+    if failed is not None:
+        raise failed
 
 
 @checker("step 2, make_generator(noise_dim) and make_discriminator()")
