@@ -479,3 +479,35 @@ def test_both_phases_detached_is_named_as_such(capsys):
 
     ok, out = run(check_image_train_step, both_detached, capsys)
     assert not ok and "G received no gradient from the loss" in out and "not stepped" not in out, out
+
+
+def test_one_missing_activation_between_convolutions_is_named(capsys):
+    def make_generator(noise_dim):                     # the second ReLU left out: one ReLU is not enough
+        return nn.Sequential(
+            nn.Unflatten(1, (noise_dim, 1, 1)),
+            nn.ConvTranspose2d(noise_dim, 64, 2, 1, 0, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False), nn.BatchNorm2d(32),
+            nn.ConvTranspose2d(32, 1, 4, 2, 1), nn.Tanh())
+
+    fails_with(check_image_generator, make_generator, "nothing non-linear acts between G's layer 2", capsys)
+
+
+def test_pixels_a_discriminator_never_looks_at_are_named(capsys):
+    def make_discriminator():                          # kernel 2, stride 4: every other pair of pixels skipped
+        return nn.Sequential(nn.Conv2d(1, 32, 2, 4, 1), nn.LeakyReLU(0.2), nn.Conv2d(32, 64, 2, 1, 0),
+                             nn.LeakyReLU(0.2), nn.Conv2d(64, 1, 2), nn.Flatten())
+
+    fails_with(check_image_discriminator, make_discriminator, "D never looks at", capsys)
+
+
+def test_functional_activations_are_accepted(capsys):
+    class D(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c1, self.c2, self.c3 = nn.Conv2d(1, 32, 4, 2, 1), nn.Conv2d(32, 64, 4, 2, 1), nn.Conv2d(64, 1, 2)
+
+        def forward(self, x):
+            return self.c3(F.leaky_relu(self.c2(F.leaky_relu(self.c1(x), 0.2)), 0.2)).view(-1, 1)
+
+    ok, out = run(check_image_discriminator, D, capsys)
+    assert ok, out

@@ -10,8 +10,9 @@ import functools
 
 import pytest
 
-from gan_lesson.checks import (check_d_step, check_g_step, check_image_train_step, check_series_losses,
-                               check_series_models, check_series_scaler, check_series_steps)
+from gan_lesson.checks import (check_d_step, check_g_step, check_image_discriminator, check_image_generator,
+                               check_image_train_step, check_series_losses, check_series_models, check_series_scaler,
+                               check_series_steps)
 from mutants import Exercise, judge, run_check
 from notebook_cells import cells, solution_namespace
 
@@ -41,6 +42,13 @@ HARMLESS_08_LOSSES = {}
 HARMLESS_08_MODELS = {}
 HARMLESS_08_D = {"moved `d_opt.zero_grad()` after `loss = d_loss(": ZERO_BEFORE_BACKWARD}
 HARMLESS_08_G = {"moved `g_opt.zero_grad()` after `loss = g_loss(": ZERO_BEFORE_BACKWARD}
+NORM_ORDER = ("a correct variant, not the same behaviour: batch norm after the activation instead of before it "
+              "(both orders are in use and both train)")
+HARMLESS_09_G = {
+    "swapped the arguments nn.BatchNorm2d(64) and nn.ReLU()": NORM_ORDER,
+    "swapped the arguments nn.BatchNorm2d(32) and nn.ReLU()": NORM_ORDER,
+}
+HARMLESS_09_D = {"swapped the arguments nn.BatchNorm2d(64) and nn.LeakyReLU(0.2)": NORM_ORDER}
 HARMLESS_09 = {
     # D's zero_grad anywhere before loss_d.backward()
     "moved `d_opt.zero_grad()` after `'One DCGAN step": ZERO_BEFORE_BACKWARD,
@@ -332,6 +340,81 @@ def train_step(G, D, g_opt, d_opt, real, z):
 }
 
 
+ALTERNATIVES_09_G = {
+    "a linear layer first, then unflattened to 2×2": """
+def make_generator(noise_dim):
+    return nn.Sequential(
+        nn.Linear(noise_dim, 64 * 2 * 2, bias=False), nn.Unflatten(1, (64, 2, 2)),
+        nn.BatchNorm2d(64), nn.ReLU(),
+        nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.ConvTranspose2d(32, 1, 4, 2, 1), nn.Tanh(),
+    )
+""",
+    "leaky ReLU inside, wider channels": """
+def make_generator(noise_dim):
+    return nn.Sequential(
+        nn.Unflatten(1, (noise_dim, 1, 1)),
+        nn.ConvTranspose2d(noise_dim, 128, 2, 1, 0, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh(),
+    )
+""",
+    "a module class whose forward reshapes the noise": """
+class _DigitG(nn.Module):
+    def __init__(self, noise_dim):
+        super().__init__()
+        self.up1 = nn.ConvTranspose2d(noise_dim, 64, 2, 1, 0, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.up2 = nn.ConvTranspose2d(64, 32, 4, 2, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(32)
+        self.up3 = nn.ConvTranspose2d(32, 1, 4, 2, 1)
+
+    def forward(self, z):
+        h = F.relu(self.bn1(self.up1(z.view(len(z), -1, 1, 1))))
+        h = F.relu(self.bn2(self.up2(h)))
+        return torch.tanh(self.up3(h))
+
+
+def make_generator(noise_dim):
+    return _DigitG(noise_dim)
+""",
+}
+ALTERNATIVES_09_D = {
+    "no batch norm, wider channels": """
+def make_discriminator():
+    return nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(128, 1, 2), nn.Flatten(),
+    )
+""",
+    "a linear layer at the end": """
+def make_discriminator():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 4, 2, 1), nn.LeakyReLU(0.2),
+        nn.Conv2d(32, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.LeakyReLU(0.2),
+        nn.Flatten(), nn.Linear(64 * 2 * 2, 1),
+    )
+""",
+    "a module class with a functional leaky ReLU": """
+class _DigitD(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = nn.Conv2d(1, 32, 4, 2, 1), nn.Conv2d(32, 64, 4, 2, 1)
+        self.c3 = nn.Conv2d(64, 1, 2)
+
+    def forward(self, x):
+        h = F.leaky_relu(self.c1(x), 0.2)
+        h = F.leaky_relu(self.c2(h), 0.2)
+        return self.c3(h).view(-1, 1)
+
+
+def make_discriminator():
+    return _DigitD()
+""",
+}
+
+
 @functools.lru_cache(maxsize=None)
 def _namespace(notebook):
     return solution_namespace(notebook)
@@ -363,6 +446,11 @@ def EXERCISES():
                  lambda ns: check_series_steps(ns["d_step"], ns["g_step"]), HARMLESS_08_D, ALTERNATIVES_08_STEPS),
         Exercise("08 g_step", _cell(NB08, "g_step"), n08, "g_step",
                  lambda ns: check_series_steps(ns["d_step"], ns["g_step"]), HARMLESS_08_G, ALTERNATIVES_08_STEPS),
+        Exercise("09 make_generator", _cell(NB09, "make_generator"), n09, "make_generator",
+                 lambda ns: check_image_generator(ns["make_generator"]), HARMLESS_09_G, ALTERNATIVES_09_G),
+        Exercise("09 make_discriminator", _cell(NB09, "make_discriminator"), n09, "make_discriminator",
+                 lambda ns: check_image_discriminator(ns["make_discriminator"]), HARMLESS_09_D,
+                 ALTERNATIVES_09_D),
         Exercise("09 train_step", _cell(NB09, "train_step"), n09, "train_step",
                  lambda ns: check_image_train_step(ns["train_step"]), HARMLESS_09, ALTERNATIVES_09),
     )
@@ -370,7 +458,8 @@ def EXERCISES():
 
 # --------------------------------------------------------------------------- the tests
 
-NAMES = ["05 d_step", "05 g_step", "08 make_scaler", "08 make_generator", "08 make_discriminator", "08 d_loss", "08 g_loss", "08 d_step", "08 g_step", "09 train_step"]
+NAMES = ["05 d_step", "05 g_step", "08 make_scaler", "08 make_generator", "08 make_discriminator", "08 d_loss",
+         "09 make_generator", "09 make_discriminator", "08 g_loss", "08 d_step", "08 g_step", "09 train_step"]
 
 
 def _exercise(name):
@@ -411,7 +500,8 @@ def test_harmless_mutants_pass(name):
 
 ALTERNATIVES = [(e, key) for e, table in (
     ("05 d_step", ALTERNATIVES_05_D), ("05 g_step", ALTERNATIVES_05_G), ("08 make_scaler", ALTERNATIVES_08_SCALER),
-    ("08 make_generator", ALTERNATIVES_08_MODELS), ("08 d_loss", ALTERNATIVES_08_LOSSES), ("08 d_step", ALTERNATIVES_08_STEPS), ("09 train_step", ALTERNATIVES_09))
+    ("08 make_generator", ALTERNATIVES_08_MODELS), ("08 d_loss", ALTERNATIVES_08_LOSSES), ("08 d_step", ALTERNATIVES_08_STEPS),
+    ("09 make_generator", ALTERNATIVES_09_G), ("09 make_discriminator", ALTERNATIVES_09_D), ("09 train_step", ALTERNATIVES_09))
     for key in table]
 
 

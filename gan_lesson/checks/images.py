@@ -202,6 +202,11 @@ def _check_generator(make_generator):
                "nothing follows the last transposed convolution, so G's pixels can take any value; the digits "
                "are scaled to [−1, 1].",
                "End with nn.Tanh(): it squashes every pixel into [−1, 1], the range of the data.")
+        relu_tanh = any(isinstance(m, nn.ReLU) for m in _leaves(G)[-3:]) and isinstance(_leaves(G)[-1], nn.Tanh)
+        expect(not (abs(low) < 0.01 and abs(high - 1) < 0.01 and relu_tanh),
+               "a ReLU sits between G's last transposed convolution and its tanh, so its pixels lie in [0, 1): the "
+               "digits are scaled to [−1, 1] (−1 background, +1 ink), and G could never draw the background.",
+               "End with the last nn.ConvTranspose2d and then nn.Tanh(), with no ReLU in between.")
         expect(not (abs(low) < 0.01 and abs(high - 1) < 0.01),
                "G ends with a sigmoid, so its pixels lie in (0, 1), but the digits are scaled to [−1, 1] "
                "(−1 background, +1 ink): G could never draw the background.",
@@ -231,7 +236,7 @@ def _check_generator(make_generator):
            "its training stable.",
            "Add nn.BatchNorm2d(channels) after each transposed convolution except the last, before its ReLU.")
     hidden = [m for m in _leaves(G) if isinstance(m, ACTIVATIONS) and not isinstance(m, nn.Tanh)]
-    expect(hidden, "G has no activation between its layers, so everything before the tanh is one linear map.",
+    expect(hidden or _bends(G, z), "G has no activation between its layers, so everything before the tanh is one linear map.",
            "Put nn.ReLU() after each batch norm (DCGAN's generator uses ReLU inside, tanh at the end).")
     expect(not any(isinstance(m, POOLING) for m in G.modules()),
            "G contains a pooling layer, which shrinks the picture; a generator only enlarges it.",
@@ -256,9 +261,79 @@ def _check_generator(make_generator):
         a, b = ev(z[:4]), ev(z[4:8])
     expect(float((a - b).abs().max()) > 1e-6, "G gives the same picture whatever the noise.",
            "Each layer must work on the output of the one before, starting from z.")
+    _activations_between(G, z, (nn.ConvTranspose2d, nn.Conv2d, nn.Linear), "G",
+                         "Put nn.ReLU() after the batch norm of every hidden transposed convolution.")
+    with torch.no_grad():
+        pictures = copy.deepcopy(G).eval()(z)
+    still = int((pictures.std(0) == 0).sum())
+    expect(still == 0, f"{still} of G's 64 pixels are the same in every picture, whatever the noise: no path from "
+           "the noise reaches them (a kernel smaller than the stride leaves holes).",
+           "Use kernel 4, stride 2, padding 1 for each doubling (the kernel at least as large as the stride).")
     n_params = sum(p.numel() for p in G.parameters() if p.requires_grad)
     return (f"noise ({BATCH}, {NOISE_DIM}) → images {_shape(out)} in [−1, 1] through transposed convolutions "
             f"({path}), batch norm, tanh out; {n_params} parameters.")
+
+
+def _bends(model, x):
+    """True when the model (in eval mode, its output activation aside) is not one affine map of its input:
+    an activation acts somewhere, as a module or as a function called in forward."""
+    net = copy.deepcopy(model).eval()
+    with torch.no_grad():
+        a, b = net(x[:8]), net(x[8:16])
+        mixed = net(0.5 * x[:8] + 0.5 * x[8:16])
+    inside = lambda t: torch.atanh(t.clamp(-0.999, 0.999)) if bool((t.abs() <= 1).all()) else t   # noqa: E731
+    return float((inside(mixed) - 0.5 * (inside(a) + inside(b))).abs().max()) > 1e-4
+
+
+def _activations_between(model, x, kinds, who, hint):
+    """Fail where nothing non-linear acts before the first layer or between two consecutive layers.
+
+    Each layer's output is replaced by wide random numbers (±10) and the next layer's input recorded
+    (the model in eval mode, so batch norm is the fixed affine map it is after training); if that
+    input is, feature by feature, an affine function of the replaced output, no activation acts there.
+    """
+    net = copy.deepcopy(model).eval()
+    layers = [m for m in net.modules() if isinstance(m, kinds)]
+    first = {}
+    handle = layers[0].register_forward_pre_hook(lambda m, args: first.setdefault("x", args[0].detach().clone()))
+    try:
+        with torch.no_grad():
+            net(x)
+    finally:
+        handle.remove()
+    expect(first["x"].shape != x.shape or torch.equal(first["x"], x),
+           f"something acts on {who}'s input before its first layer (an activation before the first "
+           f"{type(layers[0]).__name__}?): it changes the input before any weight sees it.",
+           f"Start {who} with its first layer; put each activation after a layer, never before the first one.")
+    for i, (a, b) in enumerate(zip(layers, layers[1:])):
+        wide, seen = {}, {}
+
+        def emit(m, args, out):
+            g = torch.Generator().manual_seed(300 + i)
+            wide["x"] = (2 * torch.rand(out.shape, generator=g) - 1) * 10
+            return wide["x"]
+
+        handles = [a.register_forward_hook(emit),
+                   b.register_forward_pre_hook(lambda m, args: seen.setdefault("x", args[0].detach().clone()))]
+        try:
+            with torch.no_grad():
+                net(x)
+        except Exception:  # noqa: BLE001  (a layer between them cannot take the wide numbers: not a plain gap)
+            continue
+        finally:
+            for h in handles:
+                h.remove()
+        if "x" not in seen or seen["x"].shape != wide["x"].shape:
+            continue
+        X = wide["x"].reshape(len(x), -1)
+        Y = seen["x"].reshape(len(x), -1)
+        Xc, Yc = X - X.mean(0), Y - Y.mean(0)
+        slope = (Xc * Yc).sum(0) / (Xc * Xc).sum(0).clamp_min(1e-12)
+        residual = float((Yc - slope * Xc).norm() / Yc.norm().clamp_min(1e-12))
+        expect(residual > 1e-3 or float(Yc.norm()) == 0.0,
+               f"nothing non-linear acts between {who}'s layer {i + 1}, {a}, and layer {i + 2}, {b}: with only batch "
+               "norm (or nothing) between them, two layers in a row are one linear map, so that layer adds nothing a "
+               "single layer could not do (an activation is missing there).", hint)
 
 
 # --------------------------------------------------------------------------- the discriminator
@@ -339,9 +414,12 @@ def _check_discriminator(make_discriminator):
            "D uses ReLU; DCGAN's discriminator uses leaky ReLU, which keeps a small slope for negative inputs so "
            "that gradients reach G through every unit.",
            "Replace nn.ReLU() with nn.LeakyReLU(0.2).")
-    expect(leaky, "D has no leaky ReLU between its layers.",
+    others = [m for m in _leaves(D) if isinstance(m, ACTIVATIONS)]
+    expect(leaky or (not others and _bends(D, x)), "D has no leaky ReLU between its layers.",
            "Put nn.LeakyReLU(0.2) after each hidden convolution (after its batch norm, if it has one).")
 
+    _activations_between(D, x, (nn.Conv2d, nn.Linear), "D",
+                         "Put nn.LeakyReLU(0.2) after every hidden convolution (after its batch norm, if it has one).")
     x_in = x.clone().requires_grad_(True)
     try:
         copy.deepcopy(D).train()(x_in).sum().backward()
@@ -350,6 +428,12 @@ def _check_discriminator(make_discriminator):
         reaches = False
     expect(reaches, "no gradient flows from D's verdict back to the image, so D could not teach G anything.",
            "Do not detach or wrap anything in torch.no_grad() inside D; use the layers' outputs directly.")
+    x_ev = x.clone().requires_grad_(True)          # eval mode: batch statistics would link every pixel
+    copy.deepcopy(D).eval()(x_ev).sum().backward()
+    blind = int((x_ev.grad.abs().sum(0) == 0).sum())
+    expect(blind == 0, f"D never looks at {blind} of the 64 pixels: its verdict does not change whatever they hold "
+           "(a stride larger than the kernel skips them), so G could draw anything there.",
+           "Use kernel 4, stride 2, padding 1 for each halving (the kernel at least as large as the stride).")
     n_params = sum(p.numel() for p in D.parameters() if p.requires_grad)
     return (f"images {_shape(x)} → logits {_shape(out)} through stride-2 convolutions ({path}), leaky ReLU, "
             f"no pooling, no sigmoid (BCEWithLogitsLoss applies it); {n_params} parameters.")
