@@ -19,8 +19,11 @@ The right step has a = b = 1 (or ½, the mean of the two), s = 0. Every other ex
 mistake with a name: a missing term (a = 0), a sign slip in one term (b = −1), swapped labels, a
 loss summed over the batch (a = n), gradients not zeroed (s = 1), a second sigmoid. ``mistakes``
 holds the words for each, in the exercise's own vocabulary; the three step checkers (notebooks
-05, 08 and 09) share them. When no explanation fits, ``effect`` measures which way the step
-moved D's verdicts (or G's samples) and the checker says which term pushed the wrong way.
+05, 08 and 09) share them. When no explanation fits, ``mistakes.effect_d`` / ``effect_g`` read
+each term's share of the update (least squares) and say which term pushed the wrong way.
+
+``sweep`` compares a loss with its reference across D's logits from −200 to 200 (shape, dtype,
+value, gradient), where a log of a sigmoid overflows or goes flat.
 
 Time limits are those of ``core``: each run of the student's step is a ``call`` with the
 checker's limit, so a step that never returns is stopped and the check says so.
@@ -85,7 +88,7 @@ class Trace:
         self.start_grads = self.grads()
         self.after = None
         self.out = None
-        self.error = None
+        self.error = None          # the exception the step raised, if any
 
     def grads(self):
         return {n: flat_grad(list(m.parameters())) for n, m in self.nets.items()}
@@ -103,16 +106,10 @@ class Trace:
     def moved(self, name):
         return not torch.equal(self.after[name], self.before[name])
 
-    def update(self, name):
-        return self.after[name] - self.before[name]
-
     def reached(self, name, start=0, stop=None):
         """True if a backward between events ``start`` and ``stop`` added gradient to network ``name``."""
         return any(not is_zero(self.events[i].added[name]) for i in self.of("backward")
                    if start <= i < (len(self.events) if stop is None else stop))
-
-    def between(self, kind, who, start, stop):
-        return [i for i in self.of(kind, who) if start < i < stop]
 
 
 class RecordingSGD(torch.optim.SGD):
@@ -172,7 +169,6 @@ def run_step(fn, nets, args, *, lr, stale, what, optimizers=(("g_opt", "G"), ("d
             p.grad = torch.full_like(p, value)
     trace = Trace(copies)
     opts = {o: RecordingSGD(copies[n].parameters(), lr, o, trace) for o, n in optimizers}
-    trace.opts = opts
     with _recording_backward(trace):
         try:
             out = call(fn, copies["G"], copies["D"], opts["g_opt"], opts["d_opt"], *[a.clone() for a in args],
