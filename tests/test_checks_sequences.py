@@ -336,7 +336,7 @@ def g_variant(*, loss=right_g, zero=True, opt="g", detach=False, ret=True, step=
     (d_variant(early_step=True), "`d_opt.step()` ran before `loss.backward()`"),
     (d_variant(early_step=True, zero=False), "`d_opt.step()` ran before `loss.backward()`"),
     (d_variant(ret=False), "d_step returns nothing (None)"),
-    (d_variant(fresh=True), "draw nothing new"),
+    (d_variant(fresh=True), "G made its series from noise other than the `z` d_step was given"),
     (d_variant(no_grad=True), "d_step's loss is cut off from autograd"),
 ])
 def test_d_step_mistakes_are_named(d_step, words, capsys):

@@ -161,7 +161,7 @@ def d_freezes_g(G, D, g_opt, d_opt, real, z):
     (make_d_step(lossf=bce_logits), "second sigmoid"),
     (make_d_step(ret="none"), "returns nothing"),
     (make_d_step(ret="after"), "not the loss of this step"),
-    (d_new_batch, "for the batch and noise you were given"),
+    (d_new_batch, "D never saw the real batch d_step was given"),
     (d_freezes_g, "G's parameters are left frozen"),
     (make_d_step(lossf=lambda p, target: p.mean() * (1 if target == 1 else -1)), "D moved the wrong way"),
 ])
@@ -223,7 +223,7 @@ def test_g_step_accepts_a_frozen_d_and_a_returned_tensor(capsys):
     (make_g_step(freeze_d=True, restore=False), "D's parameters are left frozen"),
     (make_g_step(ret="tuple"), "it returns tuple"),
     (make_g_step(lossf=lambda p: -p.mean()), "not the gradient of BCE(D(G(z)), 1) for the noise you were given"),
-    (g_new_noise, "for the noise you were given"),
+    (g_new_noise, "G made its samples from noise other than the `z` g_step was given"),
     (make_g_step(lossf=lambda p: p.mean()), "G moved the wrong way"),
 ])
 def test_g_step_mistakes_are_named(fn, words, capsys):

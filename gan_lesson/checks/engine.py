@@ -89,6 +89,17 @@ class Trace:
         self.after = None
         self.out = None
         self.error = None          # the exception the step raised, if any
+        self.inputs = {n: [] for n in nets}     # what each network was called on, in order
+
+    def saw(self, name, batch):
+        """True if network ``name`` was called on ``batch`` (or on a batch whose rows include all of it)."""
+        for x in self.inputs[name]:
+            if x.shape == batch.shape and torch.equal(x, batch):
+                return True
+            if x.shape[1:] == batch.shape[1:] and len(x) > len(batch):
+                if any(torch.equal(x[i:i + len(batch)], batch) for i in range(0, len(x) - len(batch) + 1)):
+                    return True
+        return False
 
     def grads(self):
         return {n: flat_grad(list(m.parameters())) for n, m in self.nets.items()}
@@ -169,6 +180,14 @@ def run_step(fn, nets, args, *, lr, stale, what, optimizers=(("g_opt", "G"), ("d
             p.grad = torch.full_like(p, value)
     trace = Trace(copies)
     opts = {o: RecordingSGD(copies[n].parameters(), lr, o, trace) for o, n in optimizers}
+
+    def record_input(name):
+        def hook(module, inputs):
+            if inputs and isinstance(inputs[0], torch.Tensor):
+                trace.inputs[name].append(inputs[0].detach().clone())
+        return hook
+
+    handles = [m.register_forward_pre_hook(record_input(n)) for n, m in copies.items()]
     with _recording_backward(trace):
         try:
             out = call(fn, copies["G"], copies["D"], opts["g_opt"], opts["d_opt"], *[a.clone() for a in args],
@@ -178,6 +197,9 @@ def run_step(fn, nets, args, *, lr, stale, what, optimizers=(("g_opt", "G"), ("d
         except Exception as exc:  # noqa: BLE001  (the checker names it)
             trace.error = exc
             out = None
+        finally:
+            for h in handles:
+                h.remove()
     if out is Ellipsis:
         raise NotAttempted()
     trace.out = out

@@ -352,9 +352,22 @@ def effect_d(trace, probe, words, i, options):
             raise Fail(f"the two terms are weighted unequally: your update has {a:.2f} of the real term's gradient "
                        f"and {b:.2f} of the fake term's, where one step has the same of each.",
                        f"Add the two terms with equal weight: {words.d_loss}.")
+    _inputs_used(trace, probe, words)
     raise Fail(f"D's update is not the gradient of {words.d_loss} for the batch and noise you were given: the loss "
                "uses other inputs (new noise, another batch) or another formula.",
                "Use the arguments real and z as they are (draw nothing new) and the binary cross-entropy.")
+
+
+def _inputs_used(trace, probe, words, real=True):
+    """Fail if G never saw the noise ``z`` it was given, or D never saw the real batch."""
+    expect(not trace.inputs["G"] or trace.saw("G", probe.z),
+           f"G made its {words.samples} from noise other than the `z` {words.fn} was given (new noise drawn inside "
+           "the step?), so the step is not the one for this batch.",
+           "Use the argument z as it is: `G(z)`; the loop draws the noise and passes it in.")
+    expect(not real or trace.saw("D", probe.real),
+           f"D never saw the real batch {words.fn} was given (`real`): the real term was computed on something else "
+           "(a changed or new batch).",
+           "Give D the argument `real` as it is: `D(real)`.")
 
 
 def effect_g(trace, probe, words, i, options):
@@ -369,6 +382,7 @@ def effect_g(trace, probe, words, i, options):
     if residual < 1e-3:
         raise Fail(f"G's step goes the right way but is {a:.3g} times one step on {words.g_loss}: the loss is "
                    "scaled.", "Leave the loss as the mean binary cross-entropy, with no factor.")
+    _inputs_used(trace, probe, words, real=False)
     raise Fail(f"G's update is not the gradient of {words.g_loss} for the noise you were given: the loss uses other noise or another formula.",
                "Use the argument z as it is (draw no new noise) and the binary cross-entropy against 1.")
 
