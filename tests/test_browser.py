@@ -1,10 +1,14 @@
 """The dashboards in a real JupyterLab, in a real (headless) browser.
 
-Starts JupyterLab on loopback, opens a notebook in Debian's Chromium driven by Playwright, runs
-all cells from the Run menu, checks that the dashboard's sliders and button render (not "Error
+Starts JupyterLab on loopback with the classroom settings the README's lessons command uses
+(``--config=classroom-lab/jupyter_lab_config.py``), opens a notebook in Debian's Chromium driven
+by Playwright, checks that no "get notified about official Jupyter news?" pop-up shows, runs all
+cells from the Run menu, checks that the dashboard's sliders and button render (not "Error
 displaying widget"), moves a learning-rate slider, presses Train and checks that the figure
-changes. Screenshots go to artifacts/browser/. Skipped where Chromium or Playwright is missing
-(`.ci/run` installs both).
+changes. In notebook 05 it also counts the live view's pictures a second during a run, presses
+Train 30 times and checks that the kernel's memory stays flat, and switches to the dark theme
+(screenshot ``05-6-dark-theme.png``; the figures there must be opaque). Screenshots go to
+artifacts/browser/. Skipped where Chromium or Playwright is missing (`.ci/run` installs both).
 
 Nothing here sleeps for a fixed time: every step waits for a condition (the server answers, the
 kernel is idle and connected, a cell turns busy, a readout or a figure changes), and gives up
@@ -12,6 +16,8 @@ after a limit written for an idle machine and stretched by ``timing.factor()`` (
 session). A failed step says what it waited for, what it saw (kernel state in the page and on the
 server, the cells' prompts, page errors), where its screenshot is, and every limit in use.
 """
+import base64
+import io
 import json
 import os
 import shutil
@@ -26,9 +32,11 @@ from pathlib import Path
 
 import pytest
 
-from timing import WaitTimeout, measurement, scaled, wait_until
+from timing import WaitTimeout, factor, measurement, scaled, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The classroom settings the README's lessons command starts JupyterLab with.
+CLASSROOM_CONFIG = ROOT / "classroom-lab" / "jupyter_lab_config.py"
 ARTIFACTS = ROOT / "artifacts" / "browser"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -60,6 +68,8 @@ LIMITS = {
     "figure changes after Train": 60,
     "training run ends": 120,
     "scrubbed figure appears": 30,
+    "live pictures arrive": 60,                  # 21 pictures of a long run
+    "theme changes": 30,
     "any other page action": 60,                 # Playwright's default: clicks, locators
     "kernels shut down": 30,
 }
@@ -120,9 +130,7 @@ def lab(tmp_path_factory):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), MPLBACKEND="module://matplotlib_inline.backend_inline")
-    news = home / "settings" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    # no setting about news here: the classroom settings must keep the news pop-up away by themselves
     # render every cell (JupyterLab 4 otherwise hides cells outside the viewport, and a busy
     # machine can leave the dashboard "not visible" when the test looks for it)
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
@@ -131,9 +139,9 @@ def lab(tmp_path_factory):
     log_path = home / "lab.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}",
-         "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        [sys.executable, "-m", "jupyter", "lab", f"--config={CLASSROOM_CONFIG}", "--no-browser", "--allow-root",
+         f"--port={port}", "--ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={folder}",
+         "--LabApp.expose_app_in_browser=True"],    # window.jupyterapp: the theme command
         env=env, stdout=log, stderr=subprocess.STDOUT)
     server = Lab(f"http://127.0.0.1:{port}", token, folder, log_path)
 
@@ -199,6 +207,26 @@ PAGE_KERNEL = """() => {
   return el ? el.getAttribute('data-status') : null;
 }"""
 DIALOGS = "() => [...document.querySelectorAll('.jp-Dialog')].map(d => d.innerText.slice(0, 200))"
+NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
+PAGE_DISABLED = """() => {
+  const data = JSON.parse(document.getElementById('jupyter-config-data').textContent);
+  const disabled = data.disabledExtensions || [];
+  return Array.isArray(disabled) ? disabled : Object.keys(disabled).filter(k => disabled[k]);
+}"""
+# the times (ms) at which the dashboard's image got a new picture
+WATCH_SRC = """(img) => {
+  window.ganLessonSrcTimes = [];
+  new MutationObserver(() => window.ganLessonSrcTimes.push(performance.now()))
+    .observe(img, {attributes: true, attributeFilter: ['src']});
+}"""
+#: Pictures a second the live view gives on the idle machine (divided by the time factor when busy).
+LIVE_RATE = 4.0
+#: The kernel may grow by at most this many MB from the 10th to the 30th press of Train. Measured
+#: in a kernel at load 6.5 (headless, 30 presses of the shortest run): +12.6 MB over those presses,
+#: slowing down (+7.7 MB from the 10th to the 20th, +4.9 MB to the 30th): the memory allocator and
+#: matplotlib's text caches filling up. Keeping every run would add ~24 MB over 20 presses, a live
+#: figure kept per press ~90 MB.
+MEMORY_GROWTH_MB = 25
 
 
 class Session:
@@ -377,6 +405,106 @@ class Session:
         return readout.inner_text(), old_readout
 
 
+    # ------------------------------------------------------------------ the classroom
+    def check_no_news_popup(self):
+        """The classroom settings reached the page (the announcements plugin is disabled) and no
+        "official Jupyter news" pop-up shows (checked once the notebook has run: long after start)."""
+        disabled = self.page.evaluate(PAGE_DISABLED)
+        if NEWS_PLUGIN not in disabled:
+            self.fail("the news pop-up is switched off", f"the page's disabled extensions are {disabled}")
+        asked = self.page.locator(".Toastify__toast, .jp-Notification-Toast", has_text="Jupyter news")
+        if asked.count() or self.page.get_by_text("official Jupyter news").count():
+            self.fail("the news pop-up is switched off", "the pop-up asking about official Jupyter news shows")
+
+    def dashboard(self):
+        train = self.page.locator(".jupyter-widgets button", has_text="Train").first
+        train.scroll_into_view_if_needed()
+        return train, train.locator("xpath=ancestor::div[contains(@class,'widget-vbox')][last()]")
+
+    def set_epochs(self, dash, key):
+        """Move the epochs slider with ``key`` ("Home": the fewest, "End": the most). The kernel
+        handles the slider's message before a later press of Train (messages keep their order)."""
+        epochs = dash.locator(".widget-hslider", has_text="epochs").first
+        epochs.locator(".noUi-handle, .ui-slider-handle, [role=slider]").first.focus()
+        self.page.keyboard.press(key)
+
+    def live_updates(self):
+        """Pictures a second in the page while a long run trains: the image's src changes between
+        the 2nd and the 21st new picture (the first may come before training starts), then Stop."""
+        page = self.page
+        train, dash = self.dashboard()
+        image = dash.locator(".widget-image").first
+        self.set_epochs(dash, "End")
+        page.evaluate(WATCH_SRC, image.element_handle())
+        train.click()
+        self.wait_js("live pictures arrive", "() => window.ganLessonSrcTimes.length >= 21", polling=100)
+        dash.locator(".jupyter-widgets button", has_text="Stop").first.click()
+        self.wait_run_end(train, dash)
+        times = page.evaluate("() => window.ganLessonSrcTimes.slice(1, 21)")
+        return (len(times) - 1) / ((times[-1] - times[0]) / 1000)
+
+    def wait_run_end(self, train, dash, old_src=None):
+        """Until the run ended: Train enabled again, the status says the wall time (and, given
+        ``old_src``, the figure changed since then: the run really happened)."""
+        image = dash.locator(".widget-image").first
+        self.wait_js("training run ends",
+                     "([button, img, old]) => !button.disabled && (old === null || img.getAttribute('src') !== old)"
+                     " && [...document.querySelectorAll('.widget-html')].some(h => h.innerText.includes('wall time'))",
+                     arg=[train.element_handle(), image.element_handle(), old_src], polling=100)
+
+    def kernel_rss_mb(self):
+        """The resident memory of the notebook's kernel process (MB), read from /proc."""
+        kernel_id = (self.server_kernel() or {}).get("id")
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if kernel_id and f"kernel-{kernel_id}".encode() in cmdline.read_bytes():
+                    status = (cmdline.parent / "status").read_text()
+                    return next(int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmRSS"))
+            except OSError:
+                continue
+        self.fail("kernel memory", f"no process of kernel {kernel_id} in /proc")
+
+    def memory_over_presses(self, presses=30, marks=(10, 30)):
+        """Press Train ``presses`` times (the shortest run each time), each after the last run ended;
+        the kernel's memory (MB) after the presses in ``marks``."""
+        train, dash = self.dashboard()
+        image = dash.locator(".widget-image").first
+        self.set_epochs(dash, "Home")
+        seen = {}
+        for press in range(1, presses + 1):
+            old = image.get_attribute("src")
+            train.click()
+            self.wait_run_end(train, dash, old)
+            if press in marks:
+                seen[press] = self.kernel_rss_mb()
+        return seen
+
+    def dark_theme(self):
+        """Switch to JupyterLab Dark (the command of the Settings menu's Theme entry), photograph a figure of the notebook and
+        the dashboard, return the figures' lowest alpha (255: opaque), and switch back."""
+        page = self.page
+
+        def theme(name, light):      # the command behind Settings -> Theme -> name
+            page.evaluate("(name) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: name})", name)
+            self.wait_js("theme changes", f"() => document.body.dataset.jpThemeLight === '{light}'")
+
+        theme("JupyterLab Dark", "false")
+        try:
+            figures = page.locator(".jp-RenderedImage img[src^='data:image/png']")
+            figures.first.scroll_into_view_if_needed()
+            shot(page, f"{self.name}-6-dark-theme")
+            self.dashboard()[0].scroll_into_view_if_needed()
+            shot(page, f"{self.name}-7-dark-theme-dashboard")
+            lowest = 255
+            from PIL import Image
+            for src in figures.evaluate_all("imgs => imgs.map(i => i.getAttribute('src'))"):
+                png = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("RGBA")
+                lowest = min(lowest, png.getextrema()[3][0])
+            return lowest, figures.count()
+        finally:
+            theme("JupyterLab Light", "true")
+
+
 @pytest.mark.parametrize("notebook", ["05_training_loop.ipynb", "06_when_training_fails.ipynb", "07_gan_in_2d.ipynb"])
 def test_dashboard_in_jupyterlab(lab, browser, notebook):
     if not (lab.folder / notebook).exists():
@@ -390,8 +518,23 @@ def test_dashboard_in_jupyterlab(lab, browser, notebook):
         session.run_all_cells()
         shot(page, f"{session.name}-0-ran")
         session.check_no_tracebacks()
+        session.check_no_news_popup()
         new, old = session.dashboard_check()
         assert new != old, f"the lr of D readout still shows {old!r} after five ArrowLeft presses"
+        if session.name != "05":
+            return
+        rate = session.live_updates()
+        print(f"live view: {rate:.1f} pictures a second in the page ({measurement()[1]})")
+        assert rate >= LIVE_RATE / factor(), (f"the live view showed {rate:.1f} pictures a second; at least "
+                                              f"{LIVE_RATE} on the idle machine ({measurement()[1]})")
+        memory = session.memory_over_presses()
+        print(f"kernel memory after 10 and 30 presses of Train: {memory[10]:.1f} MB, {memory[30]:.1f} MB")
+        assert memory[30] - memory[10] < MEMORY_GROWTH_MB, (
+            f"the kernel grew by {memory[30] - memory[10]:.1f} MB from the 10th to the 30th press of Train "
+            f"({memory[10]:.1f} -> {memory[30]:.1f} MB); at most {MEMORY_GROWTH_MB} MB is allowed")
+        lowest, count = session.dark_theme()
+        assert count, "no figure of the notebook in the page"
+        assert lowest == 255, f"a figure of the notebook is not opaque (lowest alpha {lowest}): unreadable in the dark theme"
     finally:
         page.close()
         shut_down_kernels(lab)
