@@ -310,3 +310,15 @@ def test_torch_autograd_backward_counts_as_a_backward(capsys):
 
     ok, out = run(check_d_step, d_step, capsys)
     assert ok, out
+
+
+def test_smoothed_labels_are_named_with_their_targets(capsys):
+    def d_step(G, D, g_opt, d_opt, real, z):
+        d_opt.zero_grad()
+        loss = F.binary_cross_entropy(D(real), torch.full((len(real), 1), 0.9)) + bce(D(G(z).detach()), 0)
+        loss.backward()
+        d_opt.step()
+        return loss.item()
+
+    ok, out = run(check_d_step, d_step, capsys)
+    assert not ok and "D's targets are 0.90 for the real batch and 0.00 for the generated one" in out, out

@@ -327,10 +327,34 @@ def shares(used, vectors):
     return [float(c) for c in coef], residual
 
 
+def _plain(options, name, target):
+    return next(vec for term, vec in options[name] if term.coef == 1.0 and term.form == "right"
+                and not term.squashed and term.target == target)
+
+
+def _targets(used, options, words):
+    """Fail naming the targets when D's update is the right loss with other targets (the BCE is linear in its
+    target, so each term's gradient for a target t is (1 − t)·(its gradient for 0) + t·(its gradient for 1))."""
+    vectors = [_plain(options, "real", 1), _plain(options, "real", 0), _plain(options, "fake", 0),
+               _plain(options, "fake", 1)]
+    (r1, r0, f0, f1), residual = shares(used, vectors)
+    a_real, a_fake = r1 + r0, f0 + f1
+    if residual > 1e-3 or min(abs(a_real), abs(a_fake)) < 1e-6:
+        return
+    t_real, t_fake = r1 / a_real + 0.0, f1 / a_fake + 0.0
+    t_real, t_fake = round(t_real, 2) + 0.0, round(t_fake, 2) + 0.0      # no "-0.00"
+    if abs(a_real - a_fake) > 1e-2 * abs(a_fake) or (abs(t_real - 1) < 1e-3 and abs(t_fake) < 1e-3):
+        return
+    raise Fail(f"D's targets are {t_real:.2f} for the real batch and {t_fake:.2f} for the generated one, not 1 and "
+               "0" + (" (smoothed labels)" if 0.5 < t_real < 1 or 0 < t_fake < 0.5 else "") + ".",
+               f"This exercise uses the plain targets: {words.real_term} and {words.fake_term}.")
+
+
 def effect_d(trace, probe, words, i, options):
     """Name the term that pushes the wrong way, from each term's share of D's update (no exact fit)."""
     g_real, g_fake = options["real"][0][1], options["fake"][0][1]
     used = trace.events[i].grads["D"]
+    _targets(used, options, words)
     (a, b), residual = shares(used, [g_real, g_fake])
     if residual < 0.5:
         if a < 0 and b < 0:
