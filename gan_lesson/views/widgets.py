@@ -10,6 +10,10 @@ every other control) stays responsive; ``Dashboard(background=False)`` trains in
 thread instead, which is what tests and headless runs use (there the notebook's interrupt
 button stops a run, and fit keeps what it trained).
 
+While a run trains, the figure is a live view (``plots.LiveView``): drawn in full before the run
+starts, then several times a second only where it moves, each picture replacing the last in place
+(no flicker, core ipywidgets only); the picture that stays after the run is a full figure.
+
 Each control is made from its setting's declaration in ``gan_lesson.recipes.SETTINGS`` (range,
 scale, choices, label); the presets and targets are ``gan_lesson.recipes.PRESETS`` and ``TARGETS``.
 
