@@ -21,7 +21,8 @@ def command_after(marker):
 
 def test_the_commands_ci_and_teachers_rely_on_are_there():
     assert command_after("test-command") == "pip install -r requirements.txt && python -m pytest"
-    assert command_after("lessons-command") == "pip install -r requirements.txt && jupyter lab notebooks/"
+    assert command_after("lessons-command") == ("pip install -r requirements.txt && "
+                                              "jupyter lab --config=classroom-lab/jupyter_lab_config.py notebooks/")
     assert "test-command" in (ROOT / ".ci" / "run").read_text()      # CI runs README's own command
 
 
