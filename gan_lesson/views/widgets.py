@@ -703,7 +703,10 @@ class Dashboard:
         epoch, samples = r.snapshots[index]
         h = History.from_dict({k: v[:index + 1] for k, v in r.history.as_dict().items()})
         prev = self.results[-2] if (self.compare.value and len(self.results) > 1) else None
-        self._draw(h, samples, r.reference, r.recipe.epochs, f"snapshot at epoch {epoch} ({r.status})", prev)
+        # how the run ended belongs to its last snapshot; an earlier one is a moment of the run
+        title = (f"snapshot at epoch {epoch} ({r.status})" if index == len(r.snapshots) - 1
+                 else f"snapshot at epoch {epoch} of {r.epochs_done} (scrubbed back)")
+        self._draw(h, samples, r.reference, r.recipe.epochs, title, prev)
 
     def _on_scrub(self, change):
         if self.result is not None and self.result.snapshots and not self.running:
