@@ -203,13 +203,15 @@ def _control(setting, style, layout):
     return _named(widget, setting.name)
 
 
-def _check_sample(target, what="target"):
+def _check_sample(target, what="target", generator=None):
     """``REFERENCE_SIZE`` real samples of ``target``, checked as ``fit`` checks them (the same
     messages); ``what`` names the target in them when it is not the ``target`` argument.
 
-    One draw, from the target's own random numbers, as the dashboard always drew its first figure."""
+    One draw, from the target's own random numbers, as the dashboard always drew its first figure,
+    or from ``generator`` (a ``torch.Generator``: a draw in a background thread must leave the
+    notebook's random numbers alone)."""
     try:
-        sample = draw(target, REFERENCE_SIZE, None)
+        sample = draw(target, REFERENCE_SIZE, generator)
         if sample.shape[1] == 0:
             raise ValueError(f"target must return at least one column; target({REFERENCE_SIZE}) returned "
                              f"shape {tuple(sample.shape)}.")
@@ -617,13 +619,17 @@ class Dashboard:
         self.coach.value = diagnosis.html()
 
     # ------------------------------------------------------------------ drawing
-    def _ready_view(self, target):
+    def _ready_view(self, target, generator=None):
         """Make the live view ready for a run on ``target`` (the view lock held): the one made for
         this target and number of epochs, emptied, or a new one; either way drawn now, before the
-        run's clock starts, so that each picture during the run draws only what moves."""
+        run's clock starts, so that each picture during the run draws only what moves. A new view's
+        real samples come from a generator of its own (a sampler uses it; a plain function draws as
+        it always does): the view is readied in the run's thread or a thread of its own, while the
+        notebook may be drawing random numbers from PyTorch's global generator."""
         key = (self.target.value, self.epochs.value)
         if self._view is None or self._view_for != key:
-            reference = _check_sample(target, f"targets[{key[0]!r}]")    # a bad target: fit's own message
+            generator = torch.Generator().manual_seed(0) if generator is None else generator
+            reference = _check_sample(target, f"targets[{key[0]!r}]", generator)    # a bad target: fit's own message
             self._view, self._view_for = plots.LiveView(target, reference, self.epochs.value), key
         if not self._view.fresh:
             self._view.reset()
@@ -651,7 +657,11 @@ class Dashboard:
                 self._prepare_pending = False
             with self._view_lock:
                 try:
-                    self._ready_view(self.targets[self.target.value]())
+                    target = self.targets[self.target.value]()
+                    if not isinstance(target, samplers.Sampler):
+                        continue    # only a sampler draws from a generator of its own; the run readies this view
+                    # this thread must not draw from PyTorch's global generator: the notebook draws from it meanwhile
+                    self._ready_view(target, generator=torch.Generator().manual_seed(0))
                 except Exception:  # noqa: BLE001 - the run makes its own view, and reports what fails
                     self._view = None
 
