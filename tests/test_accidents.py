@@ -323,6 +323,7 @@ def test_sample_refuses_a_billion_rows():
 
 # --------------------------------------------------------------------------- the dashboard
 
+@pytest.mark.slow
 def test_a_background_run_leaves_the_notebooks_random_numbers_and_threads_alone():
     """The accident: the run re-seeded and restored PyTorch's global generator from its thread,
     so the notebook's next random numbers repeated ones drawn before."""
@@ -352,6 +353,7 @@ def test_a_background_run_leaves_the_notebooks_random_numbers_and_threads_alone(
     assert here.history.distance == dash.result.history.distance
 
 
+@pytest.mark.slow
 def test_a_classic_background_run_is_the_same_run_as_in_the_notebook():
     """The classic generator's dropout draws from a private generator in a background thread."""
     box = {}
@@ -612,6 +614,7 @@ def test_a_misspelt_setting_is_named_with_the_one_meant():
         gl.fit(samplers.Gaussian(), epoch=10)
 
 
+@pytest.mark.slow
 def test_every_module_in_the_readme_is_reachable_from_the_package():
     """The accident: gl.many.fit_many raised AttributeError though README lists the module."""
     import subprocess

@@ -140,6 +140,7 @@ def test_a_new_dashboard_stops_the_old_ones_run():
     assert "Set the sliders" in new.status.value      # the new one is not disturbed
 
 
+@pytest.mark.slow
 def test_pressing_train_in_another_dashboard_stops_a_run():
     other = Dashboard(background=False)
     busy = _start_long_run()                          # made after `other`, so it survives its creation

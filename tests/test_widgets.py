@@ -103,6 +103,7 @@ def test_background_run_can_be_stopped_and_keeps_its_result():
     assert r.sample(10).shape == (10, 1)
 
 
+@pytest.mark.slow
 def test_every_target_can_be_drawn_and_trained_briefly():
     for name in TARGETS:
         d = Dashboard(background=False)
@@ -236,6 +237,7 @@ def test_pressing_train_thirty_times_holds_no_more_figures_or_runs():
     assert runs_10 == runs_30 == widgets.KEEP_RUNS
 
 
+@pytest.mark.slow
 def test_every_figure_is_opaque_whatever_the_inline_backend_sets():
     """Black text on a transparent figure vanishes in JupyterLab's dark theme. An inline backend that
     sets a transparent background (older ones did, in InlineBackend.rc) before the package loads, and
