@@ -47,7 +47,7 @@ _guard.pass_on()
 #: The modules that load on first use (``gl.widgets`` imports ipywidgets, ``gl.images`` the digits), by short name.
 _LATER = {"many": ".training.many", "recorded": ".training.recorded", "widgets": ".views.widgets",
           "surfaces": ".lessons.surfaces", "sequences": ".lessons.sequences", "data": ".lessons.data",
-          "images": ".lessons.images", "conditional": ".lessons.conditional", "lessons": ".lessons",
+          "images": ".lessons.images", "conditional": ".lessons.conditional", "oscillation": ".lessons.oscillation", "lessons": ".lessons",
           "checks": ".checks", "student_copy": ".student_copy", "nbgrader_course": ".nbgrader_course",
           "validation": ".validation"}
 
