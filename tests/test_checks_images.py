@@ -85,11 +85,11 @@ def gen(noise_dim, *, first=None, unflatten=True, mid=None, out_act=nn.Tanh, las
 
 @pytest.mark.parametrize("make, words", [
     (lambda nd: nn.Sequential(nn.Linear(nd, 64), nn.ReLU(), nn.Linear(64, 64), nn.Tanh(), nn.Unflatten(1, (1, 8, 8))),
-     "no transposed convolutions"),
+     "G has no convolutions"),
     (lambda nd: nn.Sequential(nn.Unflatten(1, (nd, 1, 1)), nn.Upsample(scale_factor=8), nn.Conv2d(nd, 1, 3, 1, 1),
-                              nn.Tanh()), "nn.Upsample"),
-    (lambda nd: gen(nd, unflatten=False), "wants a picture (n, channels, height, width)"),
-    (lambda nd: gen(nd, mid=nn.ConvTranspose2d(64, 32, 3, 2, 1)), "Picture size after each transposed convolution: "
+                              nn.Tanh()), "G has a single convolution"),
+    (lambda nd: gen(nd, unflatten=False), "is a convolution, but the noise has shape (32, 16): flat rows"),
+    (lambda nd: gen(nd, mid=nn.ConvTranspose2d(64, 32, 3, 2, 1)), "Picture size after each layer that changes it: "
      "1×1 → 2×2 → 3×3 → 6×6"),
     (lambda nd: gen(nd, last=nn.ConvTranspose2d(32, 3, 4, 2, 1)), "3 channels"),
     (lambda nd: nn.Sequential(gen(nd), nn.Flatten()), "flat rows of shape (32, 64)"),
@@ -156,8 +156,6 @@ class Squeezed(nn.Module):
 
 @pytest.mark.parametrize("make, words", [
     (lambda: nn.Sequential(nn.Flatten(), nn.Linear(64, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1)), "no convolutions"),
-    (lambda: disc(first=nn.Conv2d(1, 32, 3, 1, 1), second=nn.Conv2d(32, 64, 3, 1, 1), pool=True,
-                  last=nn.Conv2d(64, 1, 4, 1, 0)), "pooling layer"),
     (lambda: disc(first=nn.Conv2d(1, 32, 3, 1, 0), second=nn.Conv2d(32, 64, 3, 1, 0), last=nn.Conv2d(64, 1, 4)),
      "none of D's convolutions has a stride"),
     (lambda: disc(flatten=False), "still a 1×1 picture"),
@@ -183,6 +181,35 @@ def test_discriminator_that_detaches_is_caught(capsys):
             return self.body(x.detach())
 
     fails_with(check_image_discriminator, Detached, "no gradient flows", capsys)
+
+
+def test_discriminator_that_shrinks_by_pooling_passes_with_a_note(capsys):
+    make = lambda: disc(first=nn.Conv2d(1, 32, 3, 1, 1), second=nn.Conv2d(32, 64, 3, 1, 1), pool=True,
+                        last=nn.Conv2d(64, 1, 4, 1, 0))
+    ok, out = run(check_image_discriminator, make, capsys)
+    assert ok and "convolutions and pooling (fine; DCGAN shrinks with strided convolutions" in out, out
+
+
+def test_generator_that_upsamples_then_convolves_passes(capsys):
+    make = lambda nd: nn.Sequential(
+        nn.Unflatten(1, (nd, 1, 1)),
+        nn.Upsample(scale_factor=2), nn.Conv2d(nd, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.Upsample(scale_factor=2), nn.Conv2d(64, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.Upsample(scale_factor=2), nn.Conv2d(32, 1, 3, 1, 1), nn.Tanh())
+    ok, out = run(check_image_generator, make, capsys)
+    assert ok and "through upsampling and convolutions (1×1 → 2×2 → 4×4 → 8×8)" in out, out
+
+
+def test_generator_whose_forward_detaches_a_layer_is_caught(capsys):
+    class Cut(nn.Module):
+        def __init__(self, nd):
+            super().__init__()
+            self.head, self.body = gen(nd, out_act=None)[:4], gen(nd, out_act=None)[4:]
+
+        def forward(self, z):
+            return torch.tanh(self.body(self.head(z).detach()))
+
+    fails_with(check_image_generator, Cut, "no gradient reaches G's parameters head.1.weight", capsys)
 
 
 def test_discriminator_with_a_linear_head_passes(capsys):

@@ -379,7 +379,24 @@ def make_generator(noise_dim):
     return _DigitG(noise_dim)
 """,
 }
+ALTERNATIVES_09_G["nn.Upsample then nn.Conv2d, no transposed convolution"] = """
+def make_generator(noise_dim):
+    return nn.Sequential(
+        nn.Unflatten(1, (noise_dim, 1, 1)),
+        nn.Upsample(scale_factor=2), nn.Conv2d(noise_dim, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+        nn.Upsample(scale_factor=2), nn.Conv2d(64, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.Upsample(scale_factor=2, mode="bilinear"), nn.Conv2d(32, 1, 3, 1, 1), nn.Tanh(),
+    )
+"""
 ALTERNATIVES_09_D = {
+    "average pooling shrinks, stride-1 convolutions": """
+def make_discriminator():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, 1, 1), nn.LeakyReLU(0.2), nn.AvgPool2d(2),
+        nn.Conv2d(32, 64, 3, 1, 1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2), nn.AvgPool2d(2),
+        nn.Conv2d(64, 1, 2), nn.Flatten(),
+    )
+""",
     "no batch norm, wider channels": """
 def make_discriminator():
     return nn.Sequential(
@@ -540,6 +557,53 @@ KNOWN = [
     ("08 make_scaler", "std → var", "divides by the variance"),
     ("08 make_scaler", "sum for mean: data.mean", "not its mean"),
 ]
+
+
+#: Mutants that crash inside the student's code, and the words their explanation must hold: the layer (its name
+#: as print(model) shows it and its type), what it received against what it expects, and the fix.
+CRASHES = [
+    ("09 make_generator", "swapped the arguments 64 and 32 of nn.ConvTranspose2d",
+     ["layer 4, nn.ConvTranspose2d(32, 64", "expects 32 input channels but receives 64",
+      "in_channels must equal the out_channels of layer 1 (64)", "In and out look swapped"]),
+    ("09 make_generator", "swapped the arguments nn.ConvTranspose2d(noise_dim, 64, 2, 1, 0, bias=False) and "
+     "nn.BatchNorm2d(64)", ["layer 1, nn.BatchNorm2d(64) expects 64 channels but receives 16",
+                            "The batch norm sits before the layer whose output it normalises"]),
+    ("09 make_generator", "swapped the arguments 64 and 2 of nn.ConvTranspose2d",
+     ["layer 2, nn.BatchNorm2d(64) expects 64 channels but receives 2", "nn.BatchNorm2d(2) here"]),
+    ("09 make_generator", "swapped the arguments 1 and 0 of nn.ConvTranspose2d", ["has stride 0",
+     "(in_channels, out_channels, kernel_size, stride, padding)"]),
+    ("09 make_generator", "swapped the arguments 1 and (noise_dim, 1, 1) of nn.Unflatten",
+     ["nn.Unflatten: ", "Its arguments are (dim, unflattened_size)"]),
+    ("09 make_generator", "swapped the arguments nn.Unflatten(1, (noise_dim, 1, 1)) and nn.ConvTranspose2d",
+     ["first layer, layer 0, nn.ConvTranspose2d(16, 64", "flat rows, not pictures", "nn.Unflatten(1, (16, 1, 1))"]),
+    ("09 make_discriminator", "swapped the arguments 32 and 64 of nn.Conv2d",
+     ["layer 2, nn.Conv2d(64, 32", "expects 64 input channels but receives 32",
+      "in_channels must equal the out_channels of layer 0 (32): nn.Conv2d(32, …)"]),
+    ("09 make_discriminator", "swapped the arguments 1 and 32 of nn.Conv2d",
+     ["layer 0, nn.Conv2d(32, 1", "expects 32 input channels but receives 1: the digits have 1 channel"]),
+    ("09 make_discriminator", "swapped the arguments 32 and 4 of nn.Conv2d",
+     ["layer 0, nn.Conv2d(1, 4, kernel_size=(32, 32)", "8×8 pictures (10×10 with its padding), smaller than its "
+      "32×32 kernel"]),
+    ("09 make_discriminator", "swapped the arguments nn.Conv2d(64, 1, 2, 1, 0) and nn.Flatten()",
+     ["layer 6, nn.Conv2d(64, 1", "receives a tensor of shape (32, 256)", "layer 5, nn.Flatten", "belongs after the "
+      "last convolution"]),
+    ("09 make_discriminator", "sign flipped on the returned value", ["a minus sign stands in front of a module"]),
+    ("08 make_generator", "sign flipped on the returned value", ["a minus sign stands in front of a module"]),
+    ("08 make_scaler", "mean → median in data.mean(dim=0)", ["returns a pair (values, indices), not a tensor"]),
+    ("08 make_scaler", "dropped line: mean, std = ", ["scale uses `mean`", "the line that computes it is missing"]),
+    ("08 d_loss", "dropped line: bce = ", ["d_loss uses `bce` before any line gives it a value"]),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, label, words", CRASHES)
+def test_crashes_are_explained_in_the_students_terms(name, label, words):
+    found = [o for o in _outcomes(name) if o.mutant.label.startswith(label)]
+    assert found, f"no mutant {label!r}"
+    for o in found:
+        assert not o.passed and "raised" not in o.message.split("Hint:")[0].replace("raised in", ""), o.message
+        for w in words:
+            assert w in o.message, f"{w!r} not in {o.message}"
 
 
 @pytest.mark.slow

@@ -29,6 +29,7 @@ from ..lessons.images import ImageDiscriminator, ImageGenerator
 from . import mistakes
 from .core import Fail, NotAttempted, call, checker, expect
 from .engine import Probe, Term, run_step
+from .probe import build_crash, layer_crash
 
 __all__ = ["check_image_generator", "check_image_discriminator", "check_image_train_step", "check_digit_result"]
 
@@ -53,7 +54,15 @@ def _build(make, what, *args):
     if isinstance(make, nn.Module):
         raise Fail(f"{what} should be the function that builds the network; you passed the network itself.",
                    f"Pass the function: the name after `def`, without parentheses.")
-    model = call(make, *args, what=f"{what}{args if len(args) != 1 else f'({args[0]})'}")
+    label = f"{what}{args if len(args) != 1 else f'({args[0]})'}"
+    try:
+        model = call(make, *args, what=label, diagnose=False)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:  # noqa: BLE001  (the student's crash, explained)
+        raise build_crash(label, exc) from None
+    if model is Ellipsis:
+        raise NotAttempted()
     expect(model is not None, f"{what} returns None.", "End it with `return` followed by the network you built.")
     expect(isinstance(model, nn.Module), f"{what} returns a {type(model).__name__}, not a torch.nn.Module.",
            "Return the layers wrapped in nn.Sequential(...), so an optimizer can find their weights.")
@@ -103,7 +112,9 @@ def _forward(model, x, what):
 def _path(seen, kinds, start=None):
     """'1×1 → 2×2 → 4×4' from the traced output shapes of the layers of ``kinds``."""
     sizes = [start] if start else []
-    sizes += [f"{s[-2]}×{s[-1]}" for m, s in seen if isinstance(m, kinds) and s and len(s) == 4]
+    for m, s in seen:
+        if isinstance(m, kinds) and s and len(s) == 4 and (not sizes or sizes[-1] != f"{s[-2]}×{s[-1]}"):
+            sizes.append(f"{s[-2]}×{s[-1]}")
     return " → ".join(sizes)
 
 
@@ -132,21 +143,10 @@ def _after_last_layer(model, x, kinds):
 
 # --------------------------------------------------------------------------- the generator
 
-def _generator_crash(model, exc):
-    text = str(exc)
-    first = next((m for m in model.modules() if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d, nn.Linear))), None)
-    if isinstance(first, (nn.ConvTranspose2d, nn.Conv2d)) and ("Expected 3D" in text or "4D" in text or "3D" in text):
-        return Fail(f"G gets noise of shape ({BATCH}, {NOISE_DIM}), but its first layer is a convolution, which "
-                    "wants a picture (n, channels, height, width).",
-                    f"Start with nn.Unflatten(1, (noise_dim, 1, 1)): it reads each noise vector as a 1×1 picture "
-                    "with noise_dim channels.")
-    if isinstance(first, (nn.ConvTranspose2d, nn.Conv2d)) and first.in_channels != NOISE_DIM and "channels" in text:
-        return Fail(f"the first transposed convolution has in_channels={first.in_channels}, but the noise has "
-                    f"noise_dim = {NOISE_DIM} channels.",
-                    "Use noise_dim (the argument) as the first layer's in_channels.")
-    if "channels" in text or "size mismatch" in text or "shapes cannot be multiplied" in text:
-        return Fail(f"a layer does not fit the one before it: {type(exc).__name__}: {exc}",
-                    "Each layer's in_channels must equal the previous layer's out_channels; print G to compare.")
+def _generator_crash(model, z, exc):
+    found = layer_crash(model, z, exc, "G", "the noise")
+    if found is not None:
+        return found
     return Fail(f"calling G on noise of shape ({BATCH}, {NOISE_DIM}) raised {type(exc).__name__}: {exc}",
                 f"Try G(torch.randn(4, {NOISE_DIM})) in a cell of its own and read the error.")
 
@@ -157,18 +157,23 @@ def check_image_generator(make_generator):
         return _check_generator(make_generator)
 
 
+LEARNED = (nn.ConvTranspose2d, nn.Conv2d, nn.Linear)          # the layers with weights G and D are built from
+RESIZE = (nn.ConvTranspose2d, nn.Conv2d, nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d,
+          nn.PixelShuffle, nn.Unflatten)                         # the layers whose output size the path shows
+
+
+def _kind(layer):
+    """A layer's kind in words: "transposed convolution", "convolution", "linear layer"."""
+    return {nn.ConvTranspose2d: "transposed convolution", nn.Conv2d: "convolution"}.get(type(layer), "linear layer")
+
+
 def _check_generator(make_generator):
     G = _build(make_generator, "make_generator", NOISE_DIM)
-    convs_t = [m for m in G.modules() if isinstance(m, nn.ConvTranspose2d)]
-    if not convs_t:
-        upsample = any(isinstance(m, (nn.Upsample, nn.UpsamplingNearest2d, nn.UpsamplingBilinear2d, nn.PixelShuffle))
-                       for m in G.modules())
-        expect(not upsample, "G enlarges the picture with nn.Upsample / PixelShuffle instead of transposed convolutions.",
-               "That can work, but this exercise is about nn.ConvTranspose2d(in, out, 4, 2, 1): a layer that doubles "
-               "the picture and learns how.")
-        expect(False, "G has no transposed convolutions (nn.ConvTranspose2d): this is not yet a convolutional generator.",
-               "Go 1×1 → 2×2 → 4×4 → 8×8 with nn.ConvTranspose2d layers: kernel 2 for the first step, then "
-               "kernel 4, stride 2, padding 1, which doubles the size.")
+    convs = [m for m in G.modules() if isinstance(m, (nn.ConvTranspose2d, nn.Conv2d))]
+    expect(convs, "G has no convolutions: this is not yet a convolutional generator.",
+           "Go 1×1 → 2×2 → 4×4 → 8×8 with nn.ConvTranspose2d layers (kernel 2 for the first step, then kernel 4, "
+           "stride 2, padding 1, which doubles the size), or with nn.Upsample(scale_factor=2) followed by "
+           "nn.Conv2d(in, out, 3, 1, 1).")
     z = torch.randn(BATCH, NOISE_DIM, generator=torch.Generator().manual_seed(0))
     probe = copy.deepcopy(G).train()
     try:
@@ -176,71 +181,75 @@ def _check_generator(make_generator):
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:
-        raise _generator_crash(G, exc) from None
+        raise _generator_crash(G, z, exc) from None
     expect(isinstance(out, torch.Tensor), f"G returns a {type(out).__name__}, not a tensor.",
            "The last layer's output (a tensor) is what G returns.")
-    path = _path(seen, nn.ConvTranspose2d, start="1×1")
+    path = _path(seen, RESIZE)
+    last = _last_layer(G, LEARNED)
+    kind = _kind(last)
     expect(out.dim() != 2, f"G returns flat rows of shape {_shape(out)}, not pictures.",
            f"G must return images of shape ({BATCH}, 1, 8, 8): (batch, channels, height, width).")
     expect(out.dim() == 4, f"G returns shape {_shape(out)}; images have four dimensions: (batch, 1, 8, 8).",
-           "End with the transposed convolution (and tanh); do not flatten or squeeze the output.")
+           f"End with the last {kind} (and tanh); do not flatten or squeeze the output.")
     expect(out.shape[0] == BATCH, f"G returns {out.shape[0]} images for {BATCH} noise vectors.",
            "One image per noise vector: do not reshape across the batch dimension.")
     expect(tuple(out.shape[-2:]) == (8, 8),
-           f"G makes {out.shape[-2]}×{out.shape[-1]} pictures, not 8×8. Picture size after each transposed "
-           f"convolution: {path}.",
+           f"G makes {out.shape[-2]}×{out.shape[-1]} pictures, not 8×8. Picture size after each layer that changes "
+           f"it: {path}.",
            "A transposed convolution makes size (in − 1)·stride − 2·padding + kernel: kernel 2, stride 1, padding 0 "
-           "turns 1×1 into 2×2; kernel 4, stride 2, padding 1 doubles the size (2 → 4 → 8).")
+           "turns 1×1 into 2×2; kernel 4, stride 2, padding 1 doubles the size (2 → 4 → 8). (nn.Upsample("
+           "scale_factor=2) doubles it too; a nn.Conv2d with kernel 3, padding 1 keeps it.)")
     expect(out.shape[1] == 1, f"G makes pictures with {out.shape[1]} channels; the digits are greyscale (1 channel).",
-           "Give the last transposed convolution out_channels=1.")
+           f"Give the last {kind} out_channels=1.")
 
-    low_high = _after_last_layer(G, z, nn.ConvTranspose2d)
+    low_high = _after_last_layer(G, z, LEARNED)
     lo, hi = float(out.min()), float(out.max())
     if low_high is not None:
         low, high = low_high
         expect(not (abs(low + 100) < 1 and abs(high - 100) < 1),
-               "nothing follows the last transposed convolution, so G's pixels can take any value; the digits "
-               "are scaled to [−1, 1].",
+               f"nothing follows the last {kind}, so G's pixels can take any value; the digits are scaled to [−1, 1].",
                "End with nn.Tanh(): it squashes every pixel into [−1, 1], the range of the data.")
         relu_tanh = any(isinstance(m, nn.ReLU) for m in _leaves(G)[-3:]) and isinstance(_leaves(G)[-1], nn.Tanh)
         expect(not (abs(low) < 0.01 and abs(high - 1) < 0.01 and relu_tanh),
-               "a ReLU sits between G's last transposed convolution and its tanh, so its pixels lie in [0, 1): the "
-               "digits are scaled to [−1, 1] (−1 background, +1 ink), and G could never draw the background.",
-               "End with the last nn.ConvTranspose2d and then nn.Tanh(), with no ReLU in between.")
+               f"a ReLU sits between G's last {kind} and its tanh, so its pixels lie in [0, 1): the digits are scaled "
+               "to [−1, 1] (−1 background, +1 ink), and G could never draw the background.",
+               f"End with the last {kind} and then nn.Tanh(), with no ReLU in between.")
         expect(not (abs(low) < 0.01 and abs(high - 1) < 0.01),
                "G ends with a sigmoid, so its pixels lie in (0, 1), but the digits are scaled to [−1, 1] "
                "(−1 background, +1 ink): G could never draw the background.",
                "Use nn.Tanh() as the last layer instead of nn.Sigmoid().")
         expect(not (abs(low) < 0.01 and high > 1.5),
                "G ends with a ReLU, so its pixels are never negative, but the digits are scaled to [−1, 1].",
-               "End with nn.Tanh() after the last transposed convolution, with no ReLU in between.")
+               f"End with nn.Tanh() after the last {kind}, with no ReLU in between.")
         norm_after = any(isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d)) for m in
-                         _leaves(G)[_leaves(G).index(_last_layer(G, nn.ConvTranspose2d)) + 1:])
-        expect(not norm_after, "batch norm sits after the last transposed convolution: it would fix the mean and "
-               "spread of the output pixels instead of letting G learn them.",
+                         _leaves(G)[_leaves(G).index(last) + 1:])
+        expect(not norm_after, f"batch norm sits after the last {kind}: it would fix the mean and spread of the "
+               "output pixels instead of letting G learn them.",
                "DCGAN puts batch norm after every layer except the output layer: remove the last one.")
         expect(abs(low + 1) < 0.01 and abs(high - 1) < 0.01,
                f"G's output range is not [−1, 1]: when its last layer emits −100 and +100 the output is "
                f"{low:.3g} and {high:.3g}.",
-               "End with nn.Tanh() right after the last transposed convolution.")
+               f"End with nn.Tanh() right after the last {kind}.")
     else:
         expect(-1.0 <= lo and hi <= 1.0, f"G's pixels run from {lo:.3g} to {hi:.3g}, outside [−1, 1].",
                "End with nn.Tanh(): the digits are scaled to [−1, 1].")
         expect(lo < 0, "G's pixels are never negative, but the digits are scaled to [−1, 1] (−1 is the background).",
                "End with nn.Tanh() rather than a sigmoid or ReLU.")
 
-    expect(len(convs_t) >= 2, f"G has a single transposed convolution ({path}): one layer cannot do much.",
+    learned = [m for m in G.modules() if isinstance(m, LEARNED)]
+    expect(len(learned) >= 2, f"G has a single {kind} ({path}): one layer cannot do much.",
            "Use three: 1×1 → 2×2 → 4×4 → 8×8, with batch norm and ReLU between them.")
     norms = [m for m in G.modules() if isinstance(m, nn.BatchNorm2d)]
     expect(norms, "G has no batch norm: DCGAN normalises the output of every hidden layer of G, which keeps "
            "its training stable.",
-           "Add nn.BatchNorm2d(channels) after each transposed convolution except the last, before its ReLU.")
+           f"Add nn.BatchNorm2d(channels) after each {kind} except the last, before its ReLU.")
     hidden = [m for m in _leaves(G) if isinstance(m, ACTIVATIONS) and not isinstance(m, nn.Tanh)]
     expect(hidden or _bends(G, z), "G has no activation between its layers, so everything before the tanh is one linear map.",
            "Put nn.ReLU() after each batch norm (DCGAN's generator uses ReLU inside, tanh at the end).")
     expect(not any(isinstance(m, POOLING) for m in G.modules()),
            "G contains a pooling layer, which shrinks the picture; a generator only enlarges it.",
            "Remove the pooling layer.")
+    _gradients_reach(G, z, "G")
 
     # noise_dim must be honoured
     other = 7
@@ -261,8 +270,7 @@ def _check_generator(make_generator):
         a, b = ev(z[:4]), ev(z[4:8])
     expect(float((a - b).abs().max()) > 1e-6, "G gives the same picture whatever the noise.",
            "Each layer must work on the output of the one before, starting from z.")
-    _activations_between(G, z, (nn.ConvTranspose2d, nn.Conv2d, nn.Linear), "G",
-                         "Put nn.ReLU() after the batch norm of every hidden transposed convolution.")
+    _activations_between(G, z, LEARNED, "G", "Put nn.ReLU() after the batch norm of every hidden layer.")
     with torch.no_grad():
         pictures = copy.deepcopy(G).eval()(z)
     still = int((pictures.std(0) == 0).sum())
@@ -270,8 +278,26 @@ def _check_generator(make_generator):
            "the noise reaches them (a kernel smaller than the stride leaves holes).",
            "Use kernel 4, stride 2, padding 1 for each doubling (the kernel at least as large as the stride).")
     n_params = sum(p.numel() for p in G.parameters() if p.requires_grad)
-    return (f"noise ({BATCH}, {NOISE_DIM}) → images {_shape(out)} in [−1, 1] through transposed convolutions "
+    enlarge = ("transposed convolutions" if any(isinstance(m, nn.ConvTranspose2d) for m in G.modules()) else
+               "upsampling and convolutions")
+    return (f"noise ({BATCH}, {NOISE_DIM}) → images {_shape(out)} in [−1, 1] through {enlarge} "
             f"({path}), batch norm, tanh out; {n_params} parameters.")
+
+
+def _gradients_reach(model, x, who):
+    """Fail when a layer's weights get no gradient from the output (a detach or no_grad inside forward)."""
+    net = copy.deepcopy(model).train()
+    try:
+        net(x).float().pow(2).mean().backward()
+    except RuntimeError as exc:
+        if "does not require grad" not in str(exc):
+            raise
+    names = [f"{name}.weight" if name else "weight" for name, m in net.named_modules() if isinstance(m, LEARNED)
+             and m.weight.requires_grad and (m.weight.grad is None or float(m.weight.grad.abs().sum()) == 0.0)]
+    expect(not names, f"no gradient reaches {who}'s parameters {', '.join(names[:3])}"
+           + (" …" if len(names) > 3 else "") + " from its output: something in forward is detached or runs "
+           "under torch.no_grad(), so training could not change those layers.",
+           "Use each layer's output directly in forward: no .detach(), .item() or torch.no_grad() inside the model.")
 
 
 def _bends(model, x):
@@ -353,10 +379,7 @@ def check_image_discriminator(make_discriminator):
 def _check_discriminator(make_discriminator):
     D = _build(make_discriminator, "make_discriminator")
     x = _probe_images()
-    expect(not any(isinstance(m, POOLING) for m in D.modules()),
-           "D uses a pooling layer to shrink the picture. It works, but DCGAN replaces pooling with strided "
-           "convolutions, which learn how to shrink.",
-           "Remove the pooling layers and give the convolutions stride=2 (kernel 4, padding 1 halves the size).")
+    pooled = any(isinstance(m, POOLING) for m in D.modules())
     convs = [m for m in D.modules() if isinstance(m, nn.Conv2d)]
     expect(convs, "D has no convolutions (nn.Conv2d): it is not yet a convolutional discriminator.",
            "Go 8×8 → 4×4 → 2×2 with nn.Conv2d(in, out, 4, 2, 1), then nn.Conv2d(channels, 1, 2) down to 1×1.")
@@ -366,14 +389,15 @@ def _check_discriminator(make_discriminator):
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:
-        raise Fail(f"calling D on real digits of shape {_shape(x)} raised {type(exc).__name__}: {exc}",
-                   "Try D(torch.zeros(4, 1, 8, 8)) in a cell of its own; each layer's in_channels must equal the "
-                   "previous layer's out_channels.") from None
+        found = layer_crash(D, x, exc, "D", "the digits")
+        raise (found or Fail(f"calling D on real digits of shape {_shape(x)} raised {type(exc).__name__}: {exc}",
+                             "Try D(torch.zeros(4, 1, 8, 8)) in a cell of its own; each layer's in_channels must "
+                             "equal the previous layer's out_channels.")) from None
     expect(isinstance(out, torch.Tensor), f"D returns a {type(out).__name__}, not a tensor.",
            "forward must return the last layer's output.")
-    path = _path(seen, nn.Conv2d, start="8×8")
+    path = _path(seen, (nn.Conv2d,) + POOLING, start="8×8")
     strided = [m for m in convs if max(m.stride) >= 2]
-    expect(strided, f"none of D's convolutions has a stride, so the picture shrinks only by the kernel's edges "
+    expect(strided or pooled, f"none of D's convolutions has a stride, so the picture shrinks only by the kernel's edges "
            f"({path}).",
            "Use stride=2 (kernel 4, padding 1) to halve the picture each layer: 8×8 → 4×4 → 2×2.")
     if out.dim() == 4:
@@ -435,8 +459,11 @@ def _check_discriminator(make_discriminator):
            "(a stride larger than the kernel skips them), so G could draw anything there.",
            "Use kernel 4, stride 2, padding 1 for each halving (the kernel at least as large as the stride).")
     n_params = sum(p.numel() for p in D.parameters() if p.requires_grad)
-    return (f"images {_shape(x)} → logits {_shape(out)} through stride-2 convolutions ({path}), leaky ReLU, "
-            f"no pooling, no sigmoid (BCEWithLogitsLoss applies it); {n_params} parameters.")
+    shrink = ("stride-2 convolutions" if not pooled else
+              "convolutions and pooling (fine; DCGAN shrinks with strided convolutions instead, which learn how)"
+              if not strided else "strided convolutions and pooling (fine)")
+    return (f"images {_shape(x)} → logits {_shape(out)} through {shrink} ({path}), leaky ReLU, "
+            f"no sigmoid (BCEWithLogitsLoss applies it); {n_params} parameters.")
 
 
 # --------------------------------------------------------------------------- one training step

@@ -29,7 +29,7 @@ from .core import Fail, NotAttempted, call, expect
 
 __all__ = ["shape_text", "linears", "explain_crash", "forward", "output_range", "output_curve", "name_curve",
            "stacked", "Gap", "gaps", "linear_gap_failure", "Behaviour", "behaviour", "Difference", "compare",
-           "CURVE_INPUTS"]
+           "CURVE_INPUTS", "layer_crash", "build_crash"]
 
 #: What the last nn.Linear is made to emit, from very negative to very positive.
 CURVE_INPUTS = (-100.0, -10.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 10.0, 100.0)
@@ -151,6 +151,9 @@ def explain_crash(model, x, exc):
                             f"nn.Linear({b.in_features}, {b.out_features}), but the layer before it gives "
                             f"{a.out_features} numbers a row.",
                             "Each layer's in_features must equal the previous layer's out_features.")
+    found = layer_crash(model, x, exc, "the model")
+    if found is not None:
+        return found
     return Fail(f"calling the model on a batch of shape {shape_text(x)} raised {type(exc).__name__}: {exc}",
                 f"Call your model on a small batch, e.g. model(torch.randn(4, {width})), in a cell of its own "
                 "and read the error.")
@@ -436,3 +439,191 @@ def compare(student, reference, x, who="your model"):
                               + (f" ({ref.curve_name})" if ref.curve_name else "") + ".",
                               "Change what comes after the last nn.Linear: the output activation sets the range.")
     return None
+
+
+# --------------------------------------------------------------------------- crashes of any layer stack
+
+CHANNELS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.InstanceNorm1d, nn.InstanceNorm2d)
+
+
+def _leaf_layers(model):
+    return [(name, m) for name, m in model.named_modules() if not list(m.children())]
+
+
+def _layer(name, module):
+    """"layer 3, nn.Conv2d(32, 64, …)": the name print(model) shows, and the layer as it prints."""
+    where = f"layer {name}" if name else "the model"
+    text = f"{type(module).__name__}({module.num_features})" if isinstance(module, NORMS) else repr(module)
+    return f"{where}, nn.{text}"
+
+
+def _needs(module):
+    """(what the layer counts in its input, how many it expects, the input dimension it reads) or None."""
+    if isinstance(module, CHANNELS):
+        return "input channels", module.in_channels, 1
+    if isinstance(module, NORMS) and module.num_features:
+        return "channels", module.num_features, 1
+    if isinstance(module, nn.Linear):
+        return "numbers a row", module.in_features, -1
+    return None
+
+
+def _gives(module):
+    """How many channels (or numbers a row) ``module`` gives, when it sets them; else None."""
+    if isinstance(module, CHANNELS):
+        return module.out_channels
+    if isinstance(module, nn.Linear):
+        return module.out_features
+    return None
+
+
+class _LeafHooks:
+    """Hooks on every leaf layer: the call order, each one's input shape, the layer left open by a crash."""
+
+    def __init__(self, model):
+        self.leaves = _leaf_layers(model)
+        self.started, self.finished, self.open, self.inputs = [], [], [], {}
+        self._handles = []
+
+    def __enter__(self):
+        for k, (name, m) in enumerate(self.leaves):
+            self._handles.append(m.register_forward_pre_hook(self._before(k)))
+            self._handles.append(m.register_forward_hook(self._after(k)))
+        return self
+
+    def __exit__(self, *exc):
+        for h in self._handles:
+            h.remove()
+
+    def _before(self, k):
+        def hook(module, args):
+            self.started.append(k)
+            self.open.append(k)
+            if args and isinstance(args[0], torch.Tensor):
+                self.inputs[k] = tuple(args[0].shape)
+        return hook
+
+    def _after(self, k):
+        def hook(module, args, out):
+            if self.open and self.open[-1] == k:
+                self.open.pop()
+            self.finished.append((k, tuple(out.shape) if isinstance(out, torch.Tensor) else None))
+        return hook
+
+
+def layer_crash(model, x, exc, who="the model", input_words=None):
+    """A ``Fail`` saying which layer of ``model`` crashed on ``x`` (its name as print(model) shows it, its
+    type), what it received against what it expects, and the likely fix; None when no layer was running
+    when ``exc`` was raised (the crash is in forward's own code).
+
+    ``input_words``: what the input is, e.g. "the noise" or "the digits" (default "the input").
+    """
+    hooks = _LeafHooks(model)
+    try:
+        with hooks, torch.no_grad():
+            call(model, x.clone(), what=who, diagnose=False)
+    except Exception:  # noqa: BLE001  (the crash being explained)
+        pass
+    if not hooks.open:
+        return None
+    k = hooks.open[-1]
+    name, m = hooks.leaves[k]
+    got = hooks.inputs.get(k)
+    this = _layer(name, m)
+    text = f"{type(exc).__name__}: {exc}"
+    source = input_words or "the input"
+    before = [j for j, _ in hooks.finished if j != k]
+    sizes = dict(hooks.finished)
+    setter = next((j for j in reversed(before) if _gives(hooks.leaves[j][1]) is not None
+                   or isinstance(hooks.leaves[j][1], (nn.Flatten, nn.Unflatten))), None)
+    order = "(in_channels, out_channels, kernel_size, stride, padding)"
+    shape = "(" + ", ".join(map(str, got)) + ")" if got is not None else "?"
+    flat = next((j for j in reversed(before) if isinstance(hooks.leaves[j][1], nn.Flatten)), None)
+
+    if isinstance(m, CHANNELS) and got is not None and len(got) != m.weight.dim():
+        want = "(n, channels, height, width)" if m.weight.dim() == 4 else f"{m.weight.dim()} dimensions"
+        if flat is not None:
+            fname, fm = hooks.leaves[flat]
+            return Fail(f"{who}'s {this} receives a tensor of shape {shape}, but a convolution needs pictures {want}: "
+                        f"{_layer(fname, fm)}, before it, flattened the pictures into rows.",
+                        "nn.Flatten() belongs after the last convolution, at the very end; move it there.")
+        if not before:
+            return Fail(f"{who}'s first layer, {this}, is a convolution, but {source} has shape {shape}: flat rows, "
+                        f"not pictures {want}.",
+                        f"Start with nn.Unflatten(1, ({got[-1]}, 1, 1)): it reads each row as a 1×1 picture with "
+                        f"{got[-1]} channels (use the argument, e.g. noise_dim, not the number).")
+        return Fail(f"{who}'s {this} receives a tensor of shape {shape}, but a convolution needs pictures {want}.",
+                    "Keep the pictures four-dimensional between the convolutions: no flatten, squeeze or view there.")
+
+    need = _needs(m)
+    if need is not None and got is not None and len(got) >= 2:
+        what, expected, dim = need
+        have = got[dim]
+        if have != expected:
+            if setter is None:
+                origin = (f"{source} {'have' if source.endswith('s') else 'has'} "
+                          + (_plural(have, "channel") if dim == 1 else f"{have} numbers a row"))
+                fix_to = f"the {have} of {source}"
+            else:
+                sname, sm = hooks.leaves[setter]
+                origin = f"{_layer(sname, sm)}, before it, gives {have}"
+                fix_to = (f"the out_channels of layer {sname} ({have})" if isinstance(sm, CHANNELS) else
+                          f"the out_features of layer {sname} ({have})" if isinstance(sm, nn.Linear) else
+                          f"the {have} that layer {sname} gives")
+            unit = what if expected != 1 else what.replace("channels", "channel")
+            problem = f"{who}'s {this} expects {expected} {unit} but receives {have}: {origin}."
+            if isinstance(m, NORMS):
+                nxt = hooks.leaves[k + 1][1] if k + 1 < len(hooks.leaves) else None
+                if nxt is not None and _gives(nxt) == expected:
+                    return Fail(problem + f" The batch norm sits before the layer whose output it normalises "
+                                f"(layer {hooks.leaves[k + 1][0]}, which gives {expected}).",
+                                "Put each nn.BatchNorm2d right after the convolution it normalises: convolution, "
+                                "batch norm, activation.")
+                return Fail(problem, f"A batch norm's num_features is the number of channels of the layer before it: "
+                            f"nn.{type(m).__name__}({have}) here, or give that layer {expected} output channels.")
+            if isinstance(m, CHANNELS):
+                swapped = m.out_channels == have
+                hint = (f"Its in_channels must equal {fix_to}: nn.{type(m).__name__}({have}, …)."
+                        + (f" In and out look swapped: the order is {order}." if swapped else ""))
+                return Fail(problem, hint)
+            return Fail(problem, f"Its in_features must equal {fix_to}: nn.Linear({have}, …).")
+
+    if "Kernel size can't be greater" in str(exc) and isinstance(m, CHANNELS) and got is not None:
+        pad = m.padding if isinstance(m.padding, tuple) else (m.padding, m.padding)
+        h, w = got[-2] + 2 * pad[0], got[-1] + 2 * pad[1]
+        return Fail(f"{who}'s {this} receives {got[-2]}×{got[-1]} pictures ({h}×{w} with its padding), smaller than "
+                    f"its {m.kernel_size[0]}×{m.kernel_size[1]} kernel, so it has nowhere to go.",
+                    f"Check the order of nn.{type(m).__name__}'s arguments, {order}, and the picture size each layer "
+                    "leaves (kernel 4, stride 2, padding 1 halves it).")
+    if "non-positive stride" in str(exc) and isinstance(m, CHANNELS):
+        return Fail(f"{who}'s {this} has stride {m.stride[0]}: a stride must be at least 1.",
+                    f"Check the order of nn.{type(m).__name__}'s arguments: {order}.")
+    if "size mismatch" in str(exc) or "shapes cannot be multiplied" in str(exc) or "channels" in str(exc):
+        return Fail(f"{who}'s {this} does not fit what it receives, a tensor of shape {shape} ({text}).",
+                    "Print the model and compare each layer's in_channels (in_features) with the out_channels "
+                    "(out_features) of the layer before it.")
+    return Fail(f"{who}'s {this} crashed on a tensor of shape {shape}: {text}",
+                "Print the model and check this layer's arguments against what the layer before it gives.")
+
+
+def build_crash(what, exc):
+    """A ``Fail`` for a crash while building a model (``what`` is e.g. "make_generator(16)")."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, TypeError) and "bad operand type for unary -" in str(exc):
+        return Fail(f"{what} crashes while building the network: a minus sign stands in front of a module "
+                    f"({text}); a network cannot be negated.",
+                    "Return the network itself: `return nn.Sequential(...)`, no sign in front.")
+    if isinstance(exc, TypeError) and "unflattened_size" in str(exc):
+        return Fail(f"{what} crashes while building nn.Unflatten: {exc}. Its arguments are (dim, unflattened_size), "
+                    "the dimension first, then the new sizes as a tuple.",
+                    "Write nn.Unflatten(1, (noise_dim, 1, 1)).")
+    if isinstance(exc, NameError) and getattr(exc, "name", None):
+        return Fail(f"{what} uses `{exc.name}` before any line gives it a value ({text}).",
+                    f"Define `{exc.name}` above the line that first uses it (or use the function's argument).")
+    if isinstance(exc, (TypeError, ValueError, RuntimeError)) and "channels" in str(exc):
+        return Fail(f"{what} crashes while building a layer: {text}",
+                    "Each layer's sizes are whole numbers ≥ 1: nn.Conv2d(in_channels, out_channels, kernel_size, "
+                    "stride, padding), in that order.")
+    return Fail(f"{what} crashes while building the network: {text}",
+                "Build the network in a cell of its own and print it.")

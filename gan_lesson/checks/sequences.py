@@ -32,6 +32,7 @@ from .core import Fail, NotAttempted, call, checker, expect
 from .engine import Probe, Term, explain, run_step, sweep
 from .probe import linear_gap_failure
 from .models import explain_crash, output_range, shape_text
+from .probe import build_crash
 
 __all__ = ["check_series_scaler", "check_series_models", "check_series_losses", "check_series_steps",
            "check_series_result"]
@@ -105,6 +106,15 @@ def _apply(fn, x, name, what):
                        "statistics have one number per row of data, not one per column.",
                        "Take the statistics over the rows, one per column: data.mean(dim=0), data.std(dim=0), "
                        "each of shape (5,).") from None
+        if "return_types" in text:
+            raise Fail(f"{name} crashes on a batch of shape {shape_text(x)} ({type(exc).__name__}: {text}): "
+                       "data.median(dim=0) (like max and min with a dim) returns a pair (values, indices), not a "
+                       "tensor, and a pair cannot be subtracted.",
+                       "Centre with the mean, data.mean(dim=0), a tensor of one number per column.") from None
+        if isinstance(exc, NameError) and getattr(exc, "name", None):
+            raise Fail(f"{name} uses `{exc.name}`, which no line of make_scaler gives a value before {name} runs "
+                       f"({type(exc).__name__}): the line that computes it is missing.",
+                       f"Compute `{exc.name}` from `data` in make_scaler, before defining {name}.") from None
         raise Fail(f"calling {name} on a batch of shape {shape_text(x)} raised {type(exc).__name__}: {text}",
                    "Try it on a small batch in a cell of its own and read the error.") from None
     if out is Ellipsis:
@@ -258,8 +268,7 @@ def _build(make, args, what):
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as exc:  # noqa: BLE001
-        raise Fail(f"calling {what} raised {type(exc).__name__}: {exc}",
-                   "Build the model in a cell of its own and print it.") from None
+        raise build_crash(what, exc) from None
     if model is Ellipsis:
         raise NotAttempted()
     expect(model is not None, f"{what} returned None.", "End the function with `return` and the model.")
@@ -411,6 +420,10 @@ def _loss_call(fn, args, name, signature):
         if "between 0 and 1" in text:
             raise Fail(f"{name} uses the binary cross-entropy for probabilities on D's logits, which can be "
                        "negative or above 1, so it fails.", LOGIT_HINT) from None
+        if isinstance(exc, NameError) and getattr(exc, "name", None):
+            raise Fail(f"{name} uses `{exc.name}` before any line gives it a value ({type(exc).__name__}): the line "
+                       f"that defines `{exc.name}` is missing, or comes after its first use.",
+                       f"Define `{exc.name}` (e.g. `{exc.name} = …`) above the line that first uses it.") from None
         raise Fail(f"calling {signature} raised {type(exc).__name__}: {text}",
                    "Try it on small tensors of shape (4, 1) in a cell of its own.") from None
     if out is Ellipsis:
