@@ -172,6 +172,20 @@ def test_the_tied_generator_fools_coverage_but_not_joint_coverage():
     assert joint_coverage(x, bins=10) == pytest.approx(10 / 1000)
 
 
+
+def test_notebook_08s_yardsticks_score_as_its_text_says():
+    """The yardsticks of notebook 08 (same seeds): the tied generator [t, t, t, t+1, t+2] is as valid and, one
+    variable at a time, as well spread as real series; only the joint coverage tells it from them."""
+    g = torch.Generator().manual_seed(1)
+    real = samplers.Sequences(0, 10, seed=1)(5000)
+    t = 10 * torch.rand(5000, 1, generator=g)
+    tied_rows = torch.cat([t, t, t, t + 1, t + 2], dim=1)
+    assert validity(real) == validity(tied_rows) == 1.0
+    assert coverage(real) == pytest.approx(0.982, abs=5e-4)
+    assert coverage(tied_rows) == pytest.approx(0.981, abs=5e-4)          # high, like the real series'
+    assert joint_coverage(real) == pytest.approx(0.937, abs=5e-4)
+    assert joint_coverage(tied_rows) == pytest.approx(0.040, abs=5e-4)    # the diagonal: 5 cells of 125
+
 def test_a_collapsed_generator_reaches_one_cell():
     assert joint_coverage(fixed_series()) == pytest.approx(1 / 125)
     assert joint_coverage(fixed_series(), bins=2) == pytest.approx(1 / 8)
