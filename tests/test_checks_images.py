@@ -9,7 +9,7 @@ from torch import nn
 from gan_lesson import data, images
 from gan_lesson.checks import check_image_discriminator, check_image_generator, check_image_train_step
 from gan_lesson.checks.images import check_digit_result
-from notebook_cells import solution_namespace
+from notebook_cells import cells, solution_namespace
 
 NOTEBOOK = "09_challenge_images.ipynb"
 
@@ -41,6 +41,18 @@ def test_notebook_solutions_pass(solutions, capsys):
     assert ok and "8×8 → 4×4 → 2×2 → 1×1" in out and "(32, 1)" in out, out
     ok, out = run(check_image_train_step, solutions["train_step"], capsys)
     assert ok and out.startswith("✓"), out
+
+
+def test_train_step_returning_tensors_is_accepted_with_the_note_05_gives(solutions, capsys):
+    ns = dict(solutions)
+    source = next(src for src in cells(NOTEBOOK, "solution") if "def train_step(" in src)
+    assert "return loss_d.item(), loss_g.item()" in source
+    exec(source.replace("return loss_d.item(), loss_g.item()", "return loss_d, loss_g"), ns)
+    ok, out = run(check_image_train_step, ns["train_step"], capsys)
+    assert ok and "returns both losses as tensors that still carry their graphs (fine; `.item()` gives a plain " \
+        "float and frees the graph)" in out, out
+    ok, out = run(check_image_train_step, solutions["train_step"], capsys)
+    assert ok and "returns both losses as floats." in out, out
 
 
 def test_messages_are_deterministic_and_leave_global_rng_alone(solutions, capsys):

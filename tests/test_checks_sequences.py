@@ -368,6 +368,8 @@ def test_steps_returning_the_loss_tensor_are_accepted(capsys):
 
     ok, out = run(check_series_steps, d_step, g_ok, capsys=capsys)
     assert ok, out
+    assert "only D stepped, returns the loss as a tensor that still carries its graph (fine; `.item()` gives a plain " \
+        "float and frees the graph)" in out, out
 
 
 def test_steps_that_are_each_right_but_drift_between_calls_are_caught(capsys):

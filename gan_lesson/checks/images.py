@@ -596,8 +596,9 @@ def _accepted(out, loss_d, loss_g, scale):
     expect(close(got_g, loss_g), "the second number returned is not G's loss of this step.",
            "Return the loss you called backward() on in G's phase.")
     half = " (D's loss is the mean of its two terms: fine)" if scale == 0.5 else ""
+    how = mistakes.how_returned([mistakes.loss_value(o)[1] for o in out], ("D's loss", "G's loss"))
     return ("D stepped on real → 1 and detached fake → 0, then G on fake → 1 through the updated D; "
-            f"gradients zeroed, each optimizer stepping its own network{half}; losses returned.")
+            f"gradients zeroed, each optimizer stepping its own network{half}; {how}.")
 
 
 # --------------------------------------------------------------------------- the open challenge

@@ -438,6 +438,25 @@ def returned(out, reference, name, scales=(1.0, 0.5)):
     expect(any(near(value, c * reference) for c in scales),
            f"{name} returns a number that is not the loss of this step (the loss before the update).",
            "Return the loss you called .backward() on, computed on the given batch.")
-    if kind == "a tensor that still carries its graph":
-        return "returns the loss as a tensor that still carries its graph (fine; `.item()` gives a plain float and frees the graph)"
-    return f"returns the loss as {kind}"
+    return how_returned([kind])
+
+
+#: What the ✓ message adds when a step returns its loss as a tensor: accepted, with what .item() would change.
+TENSOR_NOTES = {"a tensor that still carries its graph": "fine; `.item()` gives a plain float and frees the graph",
+                "a tensor": "fine; `.item()` gives a plain float"}
+
+
+def how_returned(kinds, names=("the loss",)):
+    """The ✓ message's words for how a step returned its loss(es), one kind (from ``loss_value``) per name:
+    a float is said plainly, a tensor is accepted with a note (the same words in notebooks 05, 08 and 09)."""
+    plural = {"a float": "floats", "a tensor": "tensors",
+              "a tensor that still carries its graph": "tensors that still carry their graphs"}
+    if len(set(kinds)) == 1:
+        kind = kinds[0]
+        what = names[0] if len(names) == 1 else ("both losses" if len(names) == 2 else "the losses")
+        shown = kind if len(names) == 1 else plural.get(kind, kind)
+        note = f" ({TENSOR_NOTES[kind]})" if kind in TENSOR_NOTES else ""
+        return f"returns {what} as {shown}{note}"
+    parts = ", ".join(f"{n} as {k}" for n, k in zip(names, kinds))
+    notes = sorted({TENSOR_NOTES[k] for k in kinds if k in TENSOR_NOTES})
+    return f"returns {parts}" + (f" ({'; '.join(notes)})" if notes else "")

@@ -737,8 +737,8 @@ def _check_d_step(d_step):
     expect(len(trace.of("step", "d_opt")) == 1,
            f"d_opt.step() ran {len(trace.of('step', 'd_opt'))} times: D took more than one step.",
            "One d_opt.step() per call of d_step.")
-    mistakes.returned(trace.out, probe.d_loss_value(), "d_step", scales=(exp.scale,))
-    return exp.scale == 0.5
+    how = mistakes.returned(trace.out, probe.d_loss_value(), "d_step", scales=(exp.scale,))
+    return exp.scale == 0.5, how
 
 
 def _check_g_step(g_step):
@@ -757,7 +757,7 @@ def _check_g_step(g_step):
     expect(len(trace.of("step", "g_opt")) == 1,
            f"g_opt.step() ran {len(trace.of('step', 'g_opt'))} times: G took more than one step.",
            "One g_opt.step() per call of g_step.")
-    mistakes.returned(trace.out, probe.g_loss_value(), "g_step", scales=(1.0,))
+    return mistakes.returned(trace.out, probe.g_loss_value(), "g_step", scales=(1.0,))
 
 
 def _short_run(d_step, g_step):
@@ -790,8 +790,8 @@ def _short_run(d_step, g_step):
 
 @checker("step 4, d_step(G, D, g_opt, d_opt, real, z) and g_step(G, D, g_opt, d_opt, z)")
 def check_series_steps(d_step, g_step):
-    half = _check_d_step(d_step)
-    _check_g_step(g_step)
+    half, d_how = _check_d_step(d_step)
+    g_how = _check_g_step(g_step)
     before, after = _short_run(d_step, g_step)
     expect(after >= 0.3 and after > before + 0.2,
            f"each step is right on its own, yet {RUN_STEPS} rounds of the checker's small GAN with them did not raise "
@@ -799,8 +799,8 @@ def check_series_steps(d_step, g_step):
            "Look for something that changes between calls: state kept outside the functions, a network left in "
            "eval mode, or a learning rate changed inside.")
     scale = " (the mean over both batches: fine)" if half else ""
-    return ("d_step: real → 1, detached fake → 0, zeroed gradients, only D stepped" + scale + "; g_step: "
-            "non-saturating loss, zeroed gradients, only G stepped; both return their loss; "
+    return ("d_step: real → 1, detached fake → 0, zeroed gradients, only D stepped" + scale + f", {d_how}; g_step: "
+            f"non-saturating loss, zeroed gradients, only G stepped, {g_how}; "
             f"{RUN_STEPS} rounds with them turn an untrained generator into one whose series mostly count up by one.")
 
 
