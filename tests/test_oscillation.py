@@ -100,8 +100,8 @@ def test_bad_input_is_refused_naming_the_parameter(call, message):
 
 @pytest.mark.slow
 def test_the_1d_gan_circles_its_equilibrium():
-    run = circling_run(seed=1, epochs=400, log_every=2, progress=False)
+    run = circling_run(seed=2, epochs=400, log_every=2, progress=False)
     assert len(run.epoch) == len(run.g_offset) == len(run.d_slope)
-    assert run.loops < -3                                        # measured: -6.6 (clockwise, like the Dirac-GAN)
+    assert run.loops < -3                                        # measured: -5.4 (clockwise, like the Dirac-GAN)
     assert np.abs(run.g_offset).max() > 2                        # G's mean swings far past the target
     assert (run.d_slope > 0.3).any() and (run.d_slope < -0.3).any()   # D's slope changes sign

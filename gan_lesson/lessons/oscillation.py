@@ -221,7 +221,7 @@ def circling_run(*, seed=1, epochs=400, log_every=2, progress=True):
     preset = PRESETS[OSCILLATION_PRESET]
     settings = {k: preset[k] for k in CONTROLLED if k in preset and k != "seed"}
     recipe = RECIPES[preset.get("recipe", "modern")].replace(**preset.get("changes", {}), **settings,
-                                                            epochs=epochs, log_every=log_every)
+                                                            epochs=epochs, log_every=log_every, name="oscillation")
     # the recipe's own networks, built as fit would build them; holding D lets us read its slope
     G, D = build_models(recipe, 1, generator=torch.Generator().manual_seed(seed))
     either_side = torch.tensor([[-1.0], [1.0]])        # one standard deviation below and above the mean
