@@ -150,6 +150,16 @@ def test_score_scale_real_noise_one_digit():
     assert "classifier score" in str(s_real) and "n = 597" in str(s_real)
 
 
+def test_score_is_digits_overall_over_digits_per_image():
+    real, _ = images.held_out_digits()
+    s_real = images.digit_score(real)
+    assert abs(s_real.digits_overall - 9.9696) < 1e-3            # the 597 are not exactly ten equal shares
+    assert abs(s_real.digits_per_image - 1.1081) < 1e-3          # the classifier is nearly sure of each
+    assert abs(s_real.digits_overall / s_real.digits_per_image - s_real.inception) < 1e-9
+    s_one = images.digit_score(real[:1].repeat(500, 1, 1, 1))
+    assert abs(s_one.digits_overall - s_one.digits_per_image) < 1e-9   # one picture: as many overall as in it
+
+
 def test_score_accepts_other_layouts_and_untrained_g_scores_low():
     real, _ = images.held_out_digits()
     a = images.digit_score(real)
@@ -168,6 +178,53 @@ def test_score_accepts_other_layouts_and_untrained_g_scores_low():
 def test_score_argument_checks(batch, kwargs, words):
     with pytest.raises(ValueError, match=words):
         images.digit_score(batch, **kwargs)
+
+
+# --------------------------------------------------------------------------- memorisation
+
+def test_a_copy_is_at_distance_zero_and_one_pixel_of_ink_at_two(digits):
+    near = images.nearest_training(digits[[5, 17, 900]])
+    assert near.distance.tolist() == [0.0, 0.0, 0.0] and near.index.tolist() == [5, 17, 900]
+    changed = digits[5:6].clone()
+    changed[0, 0, 0, 0] = 1.0                            # that corner pixel is paper (−1) in digit 5: now full ink
+    assert float(digits[5, 0, 0, 0]) == -1.0
+    near = images.nearest_training(changed)
+    assert near.index.tolist() == [5] and near.distance.tolist() == [2.0]
+
+
+def test_leave_one_out_compares_each_real_digit_with_the_others(digits):
+    near = images.nearest_training(digits, leave_one_out=True)
+    assert near.distance.shape == (1797,) and near.index.shape == (1797,)
+    assert not bool((near.index == torch.arange(1797)).any())          # never itself
+    assert int(near.distance.argmin()) == 1585 and int(near.index[1585]) == 1648
+    assert abs(float(near.distance.min()) - 0.6614) < 1e-4             # the closest pair of real digits
+    assert abs(float(near.distance.median()) - 2.0156) < 1e-4
+    assert "min 0.66, median 2.02" in repr(near)
+
+
+def test_noise_is_far_from_every_digit_and_a_training_set_can_be_given(digits):
+    noise = torch.rand(200, 1, 8, 8, generator=torch.Generator().manual_seed(3)) * 2 - 1
+    near = images.nearest_training(noise)                               # default: the 1797 digits
+    assert abs(float(near.distance.min()) - 5.808) < 1e-3 and abs(float(near.distance.median()) - 7.105) < 1e-3
+    few = images.nearest_training(noise, digits[:10], batch=7)         # any training set, in small blocks
+    assert int(few.index.max()) < 10 and bool((few.distance >= near.distance).all())
+    assert torch.equal(images.nearest_training(noise, digits[:10]).distance, few.distance)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda d: images.nearest_training(d[:3], torch.zeros(4, 1, 16, 16)), ValueError,
+     r"images and training must be pictures of the same shape .* got \(1, 8, 8\) and \(1, 16, 16\)"),
+    (lambda d: images.nearest_training(d[:3], d[:4], leave_one_out=True), ValueError,
+     "images must be the training set itself, row for row; got 3 images and 4 training pictures"),
+    (lambda d: images.nearest_training(d[:3], d[3:6], leave_one_out=True), ValueError, "3 training pictures that differ"),
+    (lambda d: images.nearest_training(d[:1], d[:1], leave_one_out=True), ValueError, "at least 2 training pictures"),
+    (lambda d: images.nearest_training(d[:3], leave_one_out="yes"), TypeError, "leave_one_out must be True or False"),
+    (lambda d: images.nearest_training(d[:3], batch=0), ValueError, "batch must be a whole number >= 1"),
+    (lambda d: images.nearest_training("digits"), TypeError, "images must be a tensor or array of pixels"),
+])
+def test_nearest_training_argument_checks(digits, call, error, words):
+    with pytest.raises(error, match=words):
+        call(digits)
 
 
 # --------------------------------------------------------------------------- the training loop

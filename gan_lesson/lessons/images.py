@@ -17,6 +17,11 @@ evenly its labels spread over the ten digits, and the classifier's version of th
 Score, exp E[KL(p(y|x) ‖ p(y))], which runs from 1 (every image alike or every image
 unrecognisable) to 10 (every image a confident digit, all ten equally often).
 
+``nearest_training`` finds, for each picture, the nearest training picture (L2 distance over the
+pixels) and how far it is: the standard check that a generator is not replaying its training set.
+Compare the distances of generated pictures with those of real pictures left out of the training
+set (or, when every real picture was trained on, each real picture against all the others).
+
 ``train(G, D, train_step=...)`` is the one image training loop: it trains the networks you
 give it, in place, with your step or the library's (``steps.d_step`` then ``steps.g_step``),
 and returns an ``ImageResult`` that samples from your G. Its defaults differ from DCGAN's
@@ -47,7 +52,8 @@ from ..validation import check_bool, check_callable, check_int, check_number, sh
 
 __all__ = ["ImageGenerator", "ImageDiscriminator", "init_weights", "generate", "to_grid", "image_grid",
            "snapshot_strip", "snapshot_scrubber", "DigitClassifier", "digit_classifier", "held_out_digits",
-           "digit_probabilities", "digit_score", "DigitScore", "spatial_sizes", "train", "ImageResult", "noise_width"]
+           "digit_probabilities", "digit_score", "DigitScore", "nearest_training", "NearestImages", "spatial_sizes",
+           "train", "ImageResult", "noise_width"]
 
 
 # --------------------------------------------------------------------------- the networks
@@ -469,7 +475,10 @@ class DigitScore:
     * ``evenness``: entropy of the histogram of predicted digits divided by log 10 (0: all one
       digit, 1: all ten equally often);
     * ``inception``: exp E[KL(p(y|x) ‖ p(y))], from 1 to 10;
-    * ``counts``: how many images were labelled 0, 1, …, 9.
+    * ``counts``: how many images were labelled 0, 1, …, 9;
+    * ``digits_overall``: exp H(p(y)), how many digits the images spread over, in effect (1–10);
+    * ``digits_per_image``: exp E[H(p(y|x))], how many digits one image could be, in effect
+      (1: sure of every image, 10: no idea). The score is the first divided by the second.
     """
     confident: float
     evenness: float
@@ -477,6 +486,8 @@ class DigitScore:
     n: int
     threshold: float
     counts: tuple
+    digits_overall: float = float("nan")
+    digits_per_image: float = float("nan")
 
     def __str__(self):
         return (f"confident {100 * self.confident:3.0f}%   evenness {self.evenness:.2f}   "
@@ -502,9 +513,70 @@ def digit_score(images, threshold=0.9):
     nonzero = share[share > 0]
     evenness = float(-(nonzero * nonzero.log()).sum() / math.log(10))
     p_y = p.mean(dim=0, keepdim=True)
-    kl = (p * (p.clamp_min(1e-12).log() - p_y.clamp_min(1e-12).log())).sum(dim=1)
+    log_p, log_p_y = p.clamp_min(1e-12).log(), p_y.clamp_min(1e-12).log()
+    kl = (p * (log_p - log_p_y)).sum(dim=1)
+    overall = float((-(p_y * log_p_y).sum()).exp())                               # exp H(p(y))
+    per_image = float((-(p * log_p).sum(dim=1)).mean().exp())                     # exp E[H(p(y|x))]
     return DigitScore(confident=confident, evenness=max(0.0, evenness), inception=float(kl.mean().exp()),
-                      n=len(p), threshold=threshold, counts=tuple(int(c) for c in counts))
+                      n=len(p), threshold=threshold, counts=tuple(int(c) for c in counts),
+                      digits_overall=overall, digits_per_image=per_image)
+
+
+# --------------------------------------------------------------------------- memorisation
+
+@dataclass(frozen=True)
+class NearestImages:
+    """What ``nearest_training`` found for ``n`` pictures: ``distance`` ``(n,)``, the L2 distance over
+    the pixels (values in [−1, 1]) to the nearest training picture, and ``index`` ``(n,)``, that
+    picture's row in the training set."""
+    distance: torch.Tensor
+    index: torch.Tensor
+
+    def __repr__(self):
+        d = self.distance
+        return (f"NearestImages(n = {len(d)}: distance to the nearest training picture min {float(d.min()):.2f}, "
+                f"median {float(d.median()):.2f}, max {float(d.max()):.2f})")
+
+
+@torch.no_grad()
+def nearest_training(images, training=None, *, leave_one_out=False, batch=512):
+    """For each picture of ``images`` ``(n, c, h, w)``, the nearest picture of ``training``
+    ``(m, c, h, w)`` (default: the 1797 digits of ``data.load_digits()``, the set the image lessons
+    train on) by the L2 distance over all pixels; returns a ``NearestImages``.
+
+    ``leave_one_out=True`` asks the question for real pictures that are themselves the training set
+    (``images`` is ``training``, row for row): picture i is compared with all the others, never with
+    itself, so each real picture plays in turn one the training set has not seen.
+    For 8×8 digits in [−1, 1] a distance of 0 is an exact copy; one pixel going from paper to ink adds
+    2 on its own.
+    """
+    x = _images_array(images)
+    if training is None:
+        from .data import load_digits
+        training = load_digits()[0]
+    t = _images_array(training, "training")
+    if x.shape[1:] != t.shape[1:]:
+        raise ValueError(f"images and training must be pictures of the same shape (channels, height, width); got "
+                         f"{tuple(x.shape[1:])} and {tuple(t.shape[1:])}.")
+    leave_one_out = check_bool("leave_one_out", leave_one_out)
+    if leave_one_out:
+        if len(x) != len(t) or not np.array_equal(x, t):
+            raise ValueError(f"leave_one_out=True compares each training picture with the others, so images must be "
+                             f"the training set itself, row for row; got {len(x)} images and {len(t)} training "
+                             f"pictures{' that differ' if len(x) == len(t) else ''}.")
+        if len(t) < 2:
+            raise ValueError("leave_one_out=True needs at least 2 training pictures (one to leave out, one to compare).")
+    batch = check_int("batch", batch, low=1)
+    q = torch.from_numpy(x.reshape(len(x), -1))
+    ref = torch.from_numpy(t.reshape(len(t), -1))
+    distance, index = torch.empty(len(q), dtype=torch.float64), torch.empty(len(q), dtype=torch.int64)
+    for start in range(0, len(q), batch):
+        block = torch.cdist(q[start:start + batch], ref, compute_mode="donot_use_mm_for_euclid_dist")   # (b, m)
+        if leave_one_out:
+            rows = torch.arange(start, min(start + batch, len(q)))
+            block[rows - start, rows] = float("inf")
+        distance[start:start + batch], index[start:start + batch] = block.min(dim=1)
+    return NearestImages(distance=distance, index=index)
 
 
 # --------------------------------------------------------------------------- training
