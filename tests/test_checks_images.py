@@ -302,15 +302,16 @@ def variant(**kw):
 
 def test_accepted_variants(capsys):
     ok, out = run(check_image_train_step, variant(mean=True), capsys)
-    assert ok and "mean of its two terms" in out, out
+    assert ok and "your loss is 0.5 × (BCE(D(real), 1) + BCE(D(fake.detach()), 0))" in out, out
 
-    def concatenated(G, D, g_opt, d_opt, real, z):          # one BCE over both batches, fresh G(z) for G's step
+    def concatenated(G, D, g_opt, d_opt, real, z, joined=False):     # one BCE over both batches, fresh G(z)
         d_opt.zero_grad()
         with torch.no_grad():
             fake = G(z)
         out = D(torch.cat([real, fake]))
         target = torch.cat([torch.ones(len(real), 1), torch.zeros(len(fake), 1)])
-        loss_d = nn.BCEWithLogitsLoss()(out, target)
+        each = nn.BCEWithLogitsLoss(reduction="none")(out, target)
+        loss_d = each.mean() if joined else each[:len(real)].mean() + each[len(real):].mean()
         loss_d.backward()
         d_opt.step()
         g_opt.zero_grad()
@@ -321,6 +322,9 @@ def test_accepted_variants(capsys):
 
     ok, out = run(check_image_train_step, concatenated, capsys)
     assert ok, out
+    ok, out = run(check_image_train_step, lambda *a: concatenated(*a, joined=True), capsys)
+    assert not ok and "with 8 real and 16 fake samples, D's loss in D's phase averages over the two batches joined " \
+        "together" in out, out
 
 
 @pytest.mark.parametrize("kw, words", [

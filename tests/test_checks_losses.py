@@ -61,6 +61,19 @@ def test_d_loss_with_bceloss_passes(capsys):
     assert ok, out
 
 
+@pytest.mark.parametrize("factor", [0.5, 2.0])
+def test_d_loss_times_a_constant_is_accepted_with_a_note(factor, capsys):
+    ok, out = run(check_d_loss, lambda r, f: factor * (-torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean()),
+                  capsys)
+    assert ok and f"your loss is {factor:g} × (L_D)" in out and f"its gradient is scaled by {factor:g} too" in out, out
+
+
+def test_d_loss_averaging_the_joined_batch_says_which_batch_weighs_more(capsys):
+    ok, out = run(check_d_loss, D_MISTAKES["averages over the two batches joined together"], capsys)
+    assert not ok and "with 4 real and 2 fake samples" in out and "the real batch counts 2 times as much as the " \
+        "fake one" in out and "Average each batch on its own and add the two means" in out, out
+
+
 def test_d_loss_stub_is_not_attempted(capsys):
     ok, out = run(check_d_loss, stub, capsys)
     assert not ok and "not attempted yet" in out
@@ -73,7 +86,10 @@ D_MISTAKES = {
     "only the fake half": lambda r, f: -torch.log(1 - safe(f)).mean(),
     "fake term uses log D(G(z))": lambda r, f: -torch.log(safe(r)).mean() - torch.log(safe(f)).mean(),
     "sum over the batch": lambda r, f: -torch.log(safe(r)).sum() - torch.log(1 - safe(f)).sum(),
-    "half of L_D": lambda r, f: nn.BCELoss()(torch.cat([r, f]), torch.cat([torch.ones_like(r), torch.zeros_like(f)])),
+    "averages over the two batches joined together": lambda r, f: nn.BCELoss()(
+        torch.cat([r, f]), torch.cat([torch.ones_like(r), torch.zeros_like(f)])),
+    "with 4 real and 2 fake samples, d_loss averages over the two batches joined": lambda r, f: 2 * nn.BCELoss()(
+        torch.cat([r, f]), torch.cat([torch.ones_like(r), torch.zeros_like(f)])),
     "log of the batch mean": lambda r, f: -torch.log(safe(r).mean()) - torch.log(1 - safe(f).mean()),
     "shape (4, 1)": lambda r, f: -torch.log(safe(r)) - torch.log(1 - safe(f)),
     "returned float": lambda r, f: (-torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean()).item(),

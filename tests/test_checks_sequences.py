@@ -229,17 +229,20 @@ def right_g(f):
     return bce(f, 1)
 
 
-def test_d_loss_as_one_bce_over_both_batches_is_accepted(capsys):
-    def d_loss(r, f):                            # the mean over both batches: half the usual sum
+def test_d_loss_as_one_bce_over_both_batches_is_rejected_when_the_batches_differ(capsys):
+    def d_loss(r, f):                            # the mean over both batches joined: right only for equal sizes
         logits = torch.cat([r, f])
         return F.binary_cross_entropy_with_logits(logits, torch.cat([torch.ones_like(r), torch.zeros_like(f)]))
     ok, out = run(check_series_losses, d_loss, right_g, capsys=capsys)
-    assert ok and "half the usual sum: fine" in out, out
+    assert not ok and "with 3 real and 2 fake samples, d_loss averages over the two batches joined together" in out \
+        and "the real batch counts 1.5 times as much as the fake one" in out and "Hint: Average each batch on its " \
+        "own and add the two means" in out, out
 
 
-def test_d_loss_as_half_the_sum_is_accepted(capsys):
-    ok, out = run(check_series_losses, lambda r, f: (bce(r, 1) + bce(f, 0)) / 2, right_g, capsys=capsys)
-    assert ok and "half the usual sum: fine" in out, out
+@pytest.mark.parametrize("factor", [0.5, 3.0])
+def test_d_loss_times_a_constant_is_accepted_with_a_note(factor, capsys):
+    ok, out = run(check_series_losses, lambda r, f: (bce(r, 1) + bce(f, 0)) * factor, right_g, capsys=capsys)
+    assert ok and f"your loss is {factor:g} × (d_loss)" in out and f"scaled by {factor:g} too" in out, out
 
 
 def two_step_log(r, f):

@@ -71,15 +71,33 @@ def d_mean_graph(G, D, g_opt, d_opt, real, z):         # one BCE over both batch
     with torch.no_grad():
         fake = G(z)
     out = D(torch.cat([real, fake]))
-    loss = F.binary_cross_entropy(out, torch.cat([torch.ones_like(real), torch.zeros_like(fake)]))
+    each = F.binary_cross_entropy(out, torch.cat([torch.ones_like(real), torch.zeros_like(fake)]), reduction="none")
+    loss = 0.5 * (each[:len(real)].mean() + each[len(real):].mean())
     loss.backward()
     d_opt.step()
     return loss
 
 
+def d_joined(G, D, g_opt, d_opt, real, z):             # one mean over both batches joined: right for equal sizes
+    d_opt.zero_grad()
+    fake = G(z).detach()
+    out = D(torch.cat([real, fake]))
+    loss = F.binary_cross_entropy(out, torch.cat([torch.ones_like(real), torch.zeros_like(fake)]))
+    loss.backward()
+    d_opt.step()
+    return loss.item()
+
+
+def test_d_step_averaging_the_joined_batch_is_named_with_unequal_batches(capsys):
+    ok, out = run(check_d_step, d_joined, capsys)
+    assert not ok and "with 16 real and 32 fake samples, D's loss in the discriminator step averages over the two " \
+        "batches joined together" in out and "the fake batch counts 2 times as much as the real one" in out, out
+
+
 @pytest.mark.parametrize("fn, words", [
     (d_classic, "returns the loss as a float"),
-    (d_mean_graph, "half the usual sum: fine"),
+    (d_mean_graph, "your loss is 0.5 × (BCE(D(real), 1) + BCE(D(fake), 0)), as one mean over both batches joined "
+                   "gives when they have the same size: fine, its gradient is scaled by 0.5 too"),
 ])
 def test_d_step_accepts_equivalent_forms(fn, words, capsys):
     ok, out = run(check_d_step, fn, capsys)

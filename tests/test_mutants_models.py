@@ -181,11 +181,17 @@ def d_loss(d_real, d_fake):
 def d_loss(d_real, d_fake):
     return -(torch.log(d_real.clamp_min(1e-7)).mean() + torch.log1p(-d_fake.clamp_max(1 - 1e-7)).mean())
 ''',
-        "one BCE over both batches, doubled (equal batch sizes)": '''
+        "one BCE over both batches, each batch's mean taken on its own": '''
 def d_loss(d_real, d_fake):
     p = torch.cat([d_real, d_fake])
     y = torch.cat([torch.ones_like(d_real), torch.zeros_like(d_fake)])
-    return 2 * F.binary_cross_entropy(p, y)
+    each = F.binary_cross_entropy(p, y, reduction="none")
+    return each[:len(d_real)].mean() + each[len(d_real):].mean()
+''',
+        "the mean of the two means (half of L_D, accepted with a note)": '''
+def d_loss(d_real, d_fake):
+    return 0.5 * (F.binary_cross_entropy(d_real, torch.ones_like(d_real))
+                  + F.binary_cross_entropy(d_fake, torch.zeros_like(d_fake)))
 ''',
     },
     "logit_gradient": {

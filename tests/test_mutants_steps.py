@@ -80,13 +80,14 @@ def d_step(G, D, g_opt, d_opt, real, z):
     d_opt.step()
     return loss_real.item() + loss_fake.item()
 """,
-    "one BCE over both batches (the mean), returned as a tensor": """
+    "one BCE over both batches (the mean of each part), returned as a tensor": """
 def d_step(G, D, g_opt, d_opt, real, z):
     d_opt.zero_grad(set_to_none=False)
     with torch.no_grad():
         fake = G(z)
     out = D(torch.cat([real, fake]))
-    loss = nn.BCELoss()(out, torch.cat([torch.ones_like(real), torch.zeros_like(fake)]))
+    each = nn.BCELoss(reduction="none")(out, torch.cat([torch.ones_like(real), torch.zeros_like(fake)]))
+    loss = each[:len(real)].mean() + each[len(real):].mean()
     loss.backward()
     d_opt.step()
     return loss
@@ -284,14 +285,15 @@ def g_step(G, D, g_opt, d_opt, z):
 """,
 }
 ALTERNATIVES_09 = {
-    "one BCE over both batches, G(z) again for G's step": """
+    "one BCE over both batches (weighted per batch), G(z) again for G's step": """
 def train_step(G, D, g_opt, d_opt, real, z):
     d_opt.zero_grad()
     with torch.no_grad():
         fake = G(z)
     out = D(torch.cat([real, fake]))
     target = torch.cat([torch.ones(len(real), 1), torch.zeros(len(fake), 1)])
-    loss_d = nn.BCEWithLogitsLoss()(out, target)
+    weight = torch.cat([torch.full((len(real), 1), 1 / len(real)), torch.full((len(fake), 1), 1 / len(fake))])
+    loss_d = nn.BCEWithLogitsLoss(weight=weight, reduction="sum")(out, target)
     loss_d.backward()
     d_opt.step()
     g_opt.zero_grad()

@@ -572,9 +572,21 @@ def _check_train_step(train_step):
            "DCGAN loop, so that G learns from the D that has just been updated.",
            "Swap the two phases: D's step, then G's step.")
     state = mistakes.state_at(trace, "G", g_steps[0])
+    _unequal_batches(train_step)
     loss_d = probe.d_loss_value(exp_d.scale)
     loss_g = probe.g_loss_value(d_params=state["D"], g_params=state["G"])
     return _accepted(trace.out, loss_d, loss_g, exp_d.scale)
+
+
+def _unequal_batches(train_step):
+    """train_step on a real batch half the size of the fake one: D's two terms must keep their equal weight."""
+    G0, D0, real, z = _step_probe()
+    half = Probe(G0, D0, real[:len(real) // 2], z, logits=True)
+    trace = run_step(train_step, {"G": G0, "D": D0}, (half.real, z), lr=LR, stale={"G": STALE, "D": STALE},
+                     what="train_step")
+    if trace.error is not None:
+        raise mistakes.unequal_crash(trace.error, WORDS, len(half.real), len(z))
+    mistakes.unequal_d_update(trace, half, WORDS, phase="D's phase")
 
 
 def _accepted(out, loss_d, loss_g, scale):
@@ -595,7 +607,7 @@ def _accepted(out, loss_d, loss_g, scale):
            "Return the loss you called backward() on in D's phase, computed before d_opt.step().")
     expect(close(got_g, loss_g), "the second number returned is not G's loss of this step.",
            "Return the loss you called backward() on in G's phase.")
-    half = " (D's loss is the mean of its two terms: fine)" if scale == 0.5 else ""
+    half = f" ({mistakes.scaled_note(scale, WORDS.d_loss)})" if abs(scale - 1) > 1e-6 else ""
     how = mistakes.how_returned([mistakes.loss_value(o)[1] for o in out], ("D's loss", "G's loss"))
     return ("D stepped on real → 1 and detached fake → 0, then G on fake → 1 through the updated D; "
             f"gradients zeroed, each optimizer stepping its own network{half}; {how}.")

@@ -8,6 +8,7 @@ gradient with autograd and that the loss stays finite when D says exactly 0 or 1
 """
 import torch
 
+from . import mistakes
 from .core import Fail, call, checker, expect
 
 __all__ = ["check_d_loss", "check_g_loss", "check_logit_gradient"]
@@ -16,6 +17,8 @@ __all__ = ["check_d_loss", "check_g_loss", "check_logit_gradient"]
 # formula below gives a value of its own.
 REAL_PROBES = (torch.tensor([[0.9], [0.6], [0.8], [0.95]]), torch.tensor([[0.7], [0.99], [0.5]]))
 FAKE_PROBES = (torch.tensor([[0.2], [0.1], [0.3], [0.4]]), torch.tensor([[0.05], [0.6], [0.25]]))
+# a real batch of 4 and a fake batch of 2: a mean over both batches joined weighs the real one double here
+UNEQUAL_PROBES = (torch.tensor([[0.85], [0.55], [0.7], [0.9]]), torch.tensor([[0.35], [0.15]]))
 REJECTED = 0.001      # D(G(z)) where D confidently rejects a fake: the saturation probe
 CONFIDENTLY_WRONG = 0.001   # D(x) for a real sample D takes for fake (and 1 − it for a fake taken for real)
 CLAMP_HINT = ("Clamp the probabilities before taking the log, e.g. `d.clamp(1e-7, 1 - 1e-7)`, "
@@ -83,9 +86,6 @@ def _d_mistakes(r, f):
         (n * right,
          "the loss grows with the batch size: you sum over the batch instead of averaging.",
          "Use .mean() instead of .sum(), so the step size does not depend on how many samples a batch holds."),
-        (right / 2,
-         "the value is half of L_D: you averaged the real and fake terms together (one mean over both batches).",
-         "Take the mean of each half separately and add them: −mean log D(x) − mean log(1 − D(G(z)))."),
         (-torch.log(r.mean()) - torch.log(1 - f.mean()),
          "you took the log of the batch mean; the loss is the mean of the logs.",
          "Apply torch.log to each probability first, then .mean()."),
@@ -188,11 +188,47 @@ def _diagnose_d_terms(d_loss, r, f, value, right):
                    "Return exactly −mean log D(x) − mean log(1 − D(G(z))), with nothing added.")
 
 
+def _factor(d_loss, sig):
+    """The overall factor c of a d_loss that is c·L_D on every probe (c > 0, the same for every batch size),
+    else None. 1 when it is L_D itself."""
+    ratios = []
+    for r, f in zip(REAL_PROBES, FAKE_PROBES):
+        value = _scalar_result(d_loss, (r, f), "d_loss", sig).item()
+        ratios.append(value / _d_reference(r, f).item())
+    c = ratios[0]
+    if c > 0 and all(abs(q - c) <= 1e-4 * abs(c) for q in ratios):
+        return 1.0 if abs(c - 1) <= 1e-4 else c
+    return None
+
+
+def _unequal_batches(d_loss, sig, c):
+    """d_loss on a real batch of 4 and a fake batch of 2: the two means keep their equal weight."""
+    r, f = UNEQUAL_PROBES
+    value = _scalar_result(d_loss, (r, f), "d_loss", sig).item()
+    right = _d_reference(r, f).item()
+    if _close(value, c * right):
+        return
+    joined = (-torch.log(r).sum() - torch.log(1 - f).sum()).item() / (len(r) + len(f))
+    if any(_close(value, k * joined) for k in (2 * c, c, 1.0, 2.0)):
+        raise mistakes.joined_fail(len(r), len(f), "d_loss", "−mean log D(x) − mean log(1 − D(G(z)))",
+                                   value, c * right)
+    for wrong, problem, hint in _d_mistakes(r, f):
+        expect(not _close(value, wrong.item()), problem, hint)
+    raise Fail(f"d_loss is right when the real and fake batches have the same size, but with {len(r)} real and "
+               f"{len(f)} fake samples it gives {value:.4f}, where {'it' if c == 1 else f'{c:.3g} × L_D'} is "
+               f"{c * right:.4f}: it assumes both batches have the same size.",
+               "Average each batch on its own and add: −torch.log(d_real).mean() − torch.log(1 - d_fake).mean().")
+
+
 @checker("d_loss")
 def check_d_loss(d_loss):
-    """Check ``d_loss(d_real, d_fake)`` -> scalar −mean log D(x) − mean log(1 − D(G(z)))."""
+    """Check ``d_loss(d_real, d_fake)`` -> scalar −mean log D(x) − mean log(1 − D(G(z))), or a positive
+    constant times it (accepted with a note), also when the real and fake batches differ in size."""
     sig = "d_loss(d_real, d_fake)"
+    c = _factor(d_loss, sig)
     for r, f in zip(REAL_PROBES, FAKE_PROBES):
+        if c is not None:
+            break
         value = _scalar_result(d_loss, (r, f), "d_loss", sig).item()
         right = _d_reference(r, f).item()
         if _close(value, right):
@@ -203,6 +239,8 @@ def check_d_loss(d_loss):
         expect(False, f"on a batch of {r.shape[0]} the value is off: it gives {value:.4f}; the right value is "
                f"{right:.4f}.",
                "Compute −torch.log(d_real).mean() − torch.log(1 - d_fake).mean() and compare step by step.")
+    c = 1.0 if c is None else c
+    _unequal_batches(d_loss, sig, c)
 
     # the gradient reaches D's outputs, with the right size
     r, f = REAL_PROBES[0].clone().requires_grad_(True), FAKE_PROBES[0].clone().requires_grad_(True)
@@ -212,8 +250,8 @@ def check_d_loss(d_loss):
            "Don't use .item(), .detach(), numpy or torch.tensor(...) inside; build the loss from d_real and d_fake.")
     _backward(out, "d_loss")
     n = r.shape[0]
-    expect(r.grad is not None and torch.allclose(r.grad, -1 / (n * r.detach()), rtol=1e-3, atol=1e-5)
-           and f.grad is not None and torch.allclose(f.grad, 1 / (n * (1 - f.detach())), rtol=1e-3, atol=1e-5),
+    expect(r.grad is not None and torch.allclose(r.grad, -c / (n * r.detach()), rtol=1e-3, atol=1e-5)
+           and f.grad is not None and torch.allclose(f.grad, c / (n * (1 - f.detach())), rtol=1e-3, atol=1e-5),
            "the value is right but the gradient is not that of −mean log D(x) − mean log(1 − D(G(z))).",
            "Build the loss directly from d_real and d_fake with torch operations, without detaching any part.")
 
@@ -222,7 +260,7 @@ def check_d_loss(d_loss):
                                 torch.tensor([[1 - CONFIDENTLY_WRONG], [0.5]])))
     if found is not None:
         _, (gr, gf) = found
-        expect(abs(float(gr[0, 0])) > 1 and abs(float(gf[0, 0])) > 1,
+        expect(abs(float(gr[0, 0])) > c and abs(float(gf[0, 0])) > c,
                f"where D is confidently wrong (D(x) = {CONFIDENTLY_WRONG} for a real sample, D(G(z)) = "
                f"{1 - CONFIDENTLY_WRONG} for a fake) the loss sends no gradient: the probabilities are clamped too "
                "far from 0 and 1 (such as clamp(0.01, 0.99)), so the samples D gets most wrong teach it nothing.",
@@ -241,8 +279,9 @@ def check_d_loss(d_loss):
            "the value stays finite when D says exactly 0 or 1, but the gradient becomes nan or inf "
            "(clamping the log after taking it leaves 0 · ∞ = nan in the gradient).",
            CLAMP_HINT)
-    return ("−mean log D(x) − mean log(1 − D(G(z))) on two batches, with the right gradient, "
-            "finite when D says exactly 0 or 1.")
+    scaled = f" ({mistakes.scaled_note(c, 'L_D')})" if c != 1 else ""
+    return ("−mean log D(x) − mean log(1 − D(G(z))) on two batches and on a real batch of 4 with a fake batch of "
+            f"2, with the right gradient, finite when D says exactly 0 or 1{scaled}.")
 
 
 # --------------------------------------------------------------------------- g_loss

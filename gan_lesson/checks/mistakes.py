@@ -12,7 +12,7 @@ import dataclasses
 import torch
 
 from .core import Fail, expect
-from .engine import d_options, explain, g_options, is_zero
+from .engine import Explanation, Term, d_options, explain, g_options, is_zero
 
 
 @dataclasses.dataclass(frozen=True)
@@ -296,7 +296,8 @@ def d_update(trace, probe, words, *, phase="the discriminator step", start=0, ex
     options = d_options(probe, d_params=state["D"], g_params=state["G"])
     exp = explained(trace, "D", i, options, probe, words, extra=extra(state) if extra else None)
     if exp is None:
-        effect_d(trace, probe, words, i, options)
+        factor = effect_d(trace, probe, words, i, options)
+        exp = Explanation((Term("real", 1, "right", False, 1.0), Term("fake", 0, "right", False, 1.0)), factor, 0.0)
     if exp.get("stale") is not None:
         raise not_zeroed(trace, "D", "d_opt", i, words, phase)
     return exp
@@ -369,9 +370,8 @@ def effect_d(trace, probe, words, i, options):
             raise Fail(f"the fake batch's term pushes the wrong way (or not at all): your update has {b:.2f} of "
                        f"{words.fake_term}'s gradient and {a:.2f} of the real term's, where one step has 1 and 1.",
                        f"The fake term is {words.fake_term}: target 0, D's output first, added to the loss.")
-        if residual < 1e-3 and abs(a / b - 1) < 1e-2:
-            raise Fail(f"D's step goes the right way but is {a:.3g} times one step on {words.d_loss}: the loss is "
-                       "scaled.", "Leave the loss as the mean binary cross-entropy, with no factor.")
+        if residual < 1e-3 and abs(a / b - 1) < 1e-2 and a > 0:
+            return a                       # an overall factor: accepted (scaled_note says so)
         if residual < 1e-3:
             raise Fail(f"the two terms are weighted unequally: your update has {a:.2f} of the real term's gradient "
                        f"and {b:.2f} of the fake term's, where one step has the same of each.",
@@ -460,3 +460,62 @@ def how_returned(kinds, names=("the loss",)):
     parts = ", ".join(f"{n} as {k}" for n, k in zip(names, kinds))
     notes = sorted({TENSOR_NOTES[k] for k in kinds if k in TENSOR_NOTES})
     return f"returns {parts}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+# --------------------------------------------------------------------------- D's loss: one rule for its scale
+
+# D's loss is the mean over the real batch plus the mean over the fake batch. An overall constant factor (the
+# half that one mean over both batches joined gives when they have the same size) is accepted, with a note; a
+# mean over the joined batch is wrong once the batches differ in size, and is told so. Notebooks 04, 05, 08 and
+# 09 use these words.
+
+def scaled_note(c, formula):
+    """The ✓ message's note for a D loss that is ``c`` times ``formula`` (c ≠ 1, c > 0)."""
+    how = (", as one mean over both batches joined gives when they have the same size" if abs(c - 0.5) < 1e-3
+           else "")
+    return (f"your loss is {c:.3g} × ({formula}){how}: fine, its gradient is scaled by {c:.3g} too, which acts "
+            f"like a learning rate {c:.3g} times as large")
+
+
+def joined_fail(n_real, n_fake, who, formula, got=None, want=None):
+    """The Fail for a D loss that averages over the real and fake batches joined together."""
+    big, small = ("real", "fake") if n_real > n_fake else ("fake", "real")
+    ratio = max(n_real, n_fake) / min(n_real, n_fake)
+    values = f" ({got:.4f} where the rule gives {want:.4f})" if got is not None and want is not None else ""
+    return Fail(f"with {n_real} real and {n_fake} fake samples, {who} averages over the two batches joined together "
+                f"(one mean over torch.cat([real, fake])){values}: each batch then weighs in proportion to its size, "
+                f"so the {big} batch counts {ratio:.3g} times as much as the {small} one. D's loss is the mean over "
+                "the real batch plus the mean over the fake batch, whatever their sizes (the two are equal only when "
+                "the batches are).",
+                f"Average each batch on its own and add the two means: {formula}. (With one BCE over torch.cat, "
+                "use reduction='none' and take the .mean() of each part.)")
+
+
+def unequal_d_update(trace, probe, words, phase="the discriminator step"):
+    """Check D's update in ``trace``, run on a real batch and a fake batch of different sizes: the two terms
+    must keep equal weight. Returns their common weight (the overall factor); a Fail names a mean over the
+    joined batch."""
+    i = trace.of("step", "d_opt")[0]
+    state = state_at(trace, "D", i)
+    terms = [probe.d_term("real", 1, d_params=state["D"], g_params=state["G"]),
+             probe.d_term("fake", 0, d_params=state["D"], g_params=state["G"])]
+    (a, b), residual = shares(trace.events[i].grads["D"], terms)
+    n_real, n_fake = probe.real.shape[0], probe.z.shape[0]
+    if residual < 1e-3 and abs(a / b - 1) < 1e-2:
+        return a
+    if residual < 1e-3 and abs(a / b - n_real / n_fake) < 1e-2:
+        raise joined_fail(n_real, n_fake, f"D's loss in {phase}", words.d_loss)
+    raise Fail(f"{phase} is right when the real and fake batches have the same size, but with {n_real} real and "
+               f"{n_fake} fake samples D's update holds {a:.2f} of the real term's gradient and {b:.2f} of the fake "
+               "term's, where one step has the same of each: the loss assumes both batches have the same size.",
+               f"Build each batch's targets from its own output (torch.ones_like(D(real)), torch.zeros_like(D(fake))) "
+               f"and average each batch on its own: {words.d_loss}.")
+
+
+def unequal_crash(error, words, n_real, n_fake):
+    """The Fail for a step that runs with batches of the same size but crashes when they differ."""
+    return Fail(f"{words.fn} works when the real and fake batches have the same size, but with {n_real} real and "
+                f"{n_fake} fake samples it raises {type(error).__name__}: {error}. It assumes both batches have the "
+                "same number of rows (e.g. the targets of both built from the real batch).",
+                "Build each batch's targets from its own output: torch.ones_like(D(real)) for the real batch and "
+                "torch.zeros_like(D(fake)) for the fake one.")

@@ -517,8 +517,9 @@ def _gradient_matches(fn, args, reference, name, signature, scales=(1.0,)):
            "Build the loss directly from the logits, without detaching any part of it.")
 
 
-def _unequal_batches(d_loss, sig, half):
-    """d_loss on 3 real and 2 fake logits: catches a loss that assumes both batches have n rows."""
+def _unequal_batches(d_loss, sig, factor):
+    """d_loss on 3 real and 2 fake logits: catches a loss that assumes both batches have n rows, or one that
+    averages over the joined batch (``factor``: the overall factor accepted on batches of the same size)."""
     r, f = UNEQUAL_LOGITS
     sizes = f"{r.shape[0]} real and {f.shape[0]} fake logits"
     assumes = ("it assumes both batches have the same number of rows, e.g. it concatenates them and builds the "
@@ -534,11 +535,13 @@ def _unequal_batches(d_loss, sig, half):
         raise Fail(f"d_loss works when the real and fake batches have the same size, but on {sizes} "
                    f"{problem[len('calling '):]}: {assumes}.", fix) from None
     right = float(_sp(-r) + _sp(f))
-    accepted = [right]
-    if half:    # the mean over both batches: halves of equal weight, or one BCE over the joined batch
-        accepted += [right / 2, float((F.softplus(-r).sum() + F.softplus(f).sum()) / (r.shape[0] + f.shape[0]))]
-    if any(abs(value - a) <= 1e-4 * (1 + abs(a)) for a in accepted):
+    near = lambda a, b: abs(a - b) <= 1e-4 * (1 + abs(b))      # noqa: E731
+    if near(value, factor * right):
         return
+    joined = float((F.softplus(-r).sum() + F.softplus(f).sum()) / (r.shape[0] + f.shape[0]))
+    if any(near(value, k * joined) for k in (2 * factor, factor, 1.0, 2.0)):
+        raise mistakes.joined_fail(r.shape[0], f.shape[0], "d_loss", "BCE(real_logits, 1) + BCE(fake_logits, 0)",
+                                   value, factor * right)
     if abs(value - float(_sp(-r) + F.softplus(f).sum() / r.shape[0])) <= 1e-4 * (1 + abs(right)):
         raise Fail(f"on {sizes} d_loss gives {value:.4f}, not {right:.4f}: the fakes' term is divided by the number "
                    f"of real rows: {assumes}.", fix)
@@ -643,23 +646,26 @@ def _across_the_range(fn, args, reference, name, signature, vary):
 @checker("step 3, d_loss(real_logits, fake_logits) and g_loss(fake_logits)")
 def check_series_losses(d_loss, g_loss):
     sig = "d_loss(real_logits, fake_logits)"
-    half = False
+    ratios = [float(_loss_call(d_loss, (r, f), "d_loss", sig).detach()) / float(_sp(-r) + _sp(f))
+              for r, f in zip(REAL_LOGITS, FAKE_LOGITS)]
+    factor = ratios[0]                     # an overall factor: the same on every batch, positive (1: none)
+    if not (factor > 0 and all(abs(q - factor) <= 1e-4 * factor for q in ratios)):
+        factor = 1.0
+    elif abs(factor - 1) <= 1e-4:
+        factor = 1.0
     for r, f in zip(REAL_LOGITS, FAKE_LOGITS):
         value = float(_loss_call(d_loss, (r, f), "d_loss", sig).detach())
         right = float(_sp(-r) + _sp(f))
         expect(value == value, "d_loss gives NaN on ordinary logits: it takes the log of D's outputs as if they "
                "were probabilities, but logits can be negative.", LOGIT_HINT)
-        if abs(value - right) <= 1e-4 * (1 + abs(right)):
-            continue
-        if abs(value - right / 2) <= 1e-4 * (1 + abs(right)):
-            half = True
+        if abs(value - factor * right) <= 1e-4 * (1 + abs(right)):
             continue
         _match(value, _d_candidates(r, f), "d_loss")
         _name_loss(d_loss, (r, f), ("real", "fake"), "d_loss", sig)
         expect(False, f"on a batch of {r.shape[0]} logits it gives {value:.4f}; the right value is {right:.4f}.",
                LOGIT_HINT)
-    _unequal_batches(d_loss, sig, half)
-    reference = (lambda r, f: (_sp(-r) + _sp(f)) * (0.5 if half else 1.0))
+    _unequal_batches(d_loss, sig, factor)
+    reference = (lambda r, f: (_sp(-r) + _sp(f)) * factor)
     _gradient_matches(d_loss, (REAL_LOGITS[0], FAKE_LOGITS[0]), reference, "d_loss", sig)
     _finite_at_extremes(d_loss, (torch.tensor([[-EXTREME], [EXTREME]]), torch.tensor([[EXTREME], [-EXTREME]])),
                         "d_loss", sig)
@@ -686,7 +692,7 @@ def check_series_losses(d_loss, g_loss):
            f"{-float(torch.sigmoid(torch.tensor(-REJECTED))):.4f}: the loss saturates there.", LOGIT_HINT)
     _finite_at_extremes(g_loss, (torch.tensor([[-EXTREME], [EXTREME]]),), "g_loss", sig)
     _across_the_range(g_loss, (FAKE_LOGITS[0],), lambda f: _sp(-f), "g_loss", sig, 0)
-    scale = " (d_loss is the mean over both batches, half the usual sum: fine)" if half else ""
+    scale = f" ({mistakes.scaled_note(factor, 'd_loss')})" if factor != 1.0 else ""
     return ("d_loss = BCE(real logits, 1) + BCE(fake logits, 0)" + scale + "; g_loss = BCE(fake logits, 1), the "
             "non-saturating loss; right values and gradients, finite for logits of ±200.")
 
@@ -738,7 +744,14 @@ def _check_d_step(d_step):
            f"d_opt.step() ran {len(trace.of('step', 'd_opt'))} times: D took more than one step.",
            "One d_opt.step() per call of d_step.")
     how = mistakes.returned(trace.out, probe.d_loss_value(), "d_step", scales=(exp.scale,))
-    return exp.scale == 0.5, how
+    G, D, real, z = _small_pair()
+    half = Probe(G, D, real[:len(real) // 2], z, logits=True)
+    trace = run_step(d_step, {"G": half.G, "D": half.D}, (half.real, half.z), lr=LR,
+                     stale={"G": SEED_GRAD, "D": SEED_GRAD}, what="d_step")
+    if trace.error is not None:
+        raise mistakes.unequal_crash(trace.error, WORDS, len(half.real), len(half.z))
+    mistakes.unequal_d_update(trace, half, WORDS)
+    return exp.scale, how
 
 
 def _check_g_step(g_step):
@@ -790,7 +803,7 @@ def _short_run(d_step, g_step):
 
 @checker("step 4, d_step(G, D, g_opt, d_opt, real, z) and g_step(G, D, g_opt, d_opt, z)")
 def check_series_steps(d_step, g_step):
-    half, d_how = _check_d_step(d_step)
+    factor, d_how = _check_d_step(d_step)
     g_how = _check_g_step(g_step)
     before, after = _short_run(d_step, g_step)
     expect(after >= 0.3 and after > before + 0.2,
@@ -798,8 +811,9 @@ def check_series_steps(d_step, g_step):
            f"the share of valid series (steps 1 ± {RUN_TOL:g}) clearly above the untrained generator's.",
            "Look for something that changes between calls: state kept outside the functions, a network left in "
            "eval mode, or a learning rate changed inside.")
-    scale = " (the mean over both batches: fine)" if half else ""
-    return ("d_step: real → 1, detached fake → 0, zeroed gradients, only D stepped" + scale + f", {d_how}; g_step: "
+    scale = f" ({mistakes.scaled_note(factor, 'd_loss')})" if abs(factor - 1) > 1e-6 else ""
+    return ("d_step: real → 1, detached fake → 0 (batches of equal or different sizes), zeroed gradients, only D "
+            "stepped" + scale + f", {d_how}; g_step: "
             f"non-saturating loss, zeroed gradients, only G stepped, {g_how}; "
             f"{RUN_STEPS} rounds with them turn an untrained generator into one whose series mostly count up by one.")
 

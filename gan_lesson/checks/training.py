@@ -83,10 +83,22 @@ def check_d_step(d_step):
     expect(len(trace.of("step", "d_opt")) == 1,
            f"`d_opt.step()` ran {len(trace.of('step', 'd_opt'))} times: D took more than one step.",
            "One `d_opt.step()` per call of d_step.")
-    how = mistakes.returned(trace.out, probe.d_loss_value(), "d_step")
-    scale = " (your loss is the mean of the two terms, half the usual sum: fine)" if exp.scale == 0.5 else ""
-    return (f"D took one step on real → 1, detached fake → 0, with zeroed gradients; G untouched{scale}; "
-            f"{how}.")
+    how = mistakes.returned(trace.out, probe.d_loss_value(), "d_step", scales=(1.0, exp.scale))
+    _unequal_batches(d_step)
+    scale = f" ({mistakes.scaled_note(exp.scale, WORDS.d_loss)})" if abs(exp.scale - 1) > 1e-6 else ""
+    return (f"D took one step on real → 1, detached fake → 0, with zeroed gradients (also with {N // 2} real and "
+            f"{N} fake samples); G untouched{scale}; {how}.")
+
+
+def _unequal_batches(d_step):
+    """d_step on a real batch half the size of the fake one: both terms must keep their equal weight."""
+    G, D, real, z = _pair()
+    probe = Probe(G, D, real[:N // 2], z, logits=False)
+    trace = run_step(d_step, {"G": probe.G, "D": probe.D}, (probe.real, probe.z), lr=LR, stale={"D": SEED_GRAD},
+                     what="d_step")
+    if trace.error is not None:
+        raise mistakes.unequal_crash(trace.error, WORDS, N // 2, N)
+    mistakes.unequal_d_update(trace, probe, WORDS)
 
 
 # --------------------------------------------------------------------------- G step
