@@ -7,7 +7,7 @@ The folders are the layers, each using only the ones above it:
 - ``training/``: ``steps`` (one D step, one G step: notebook 05's), ``loop`` (``fit``),
   ``recipes`` (every setting, declared once), ``results`` (history, save, load), ``many``
   (``fit_many``: many seeds at once), ``coach`` (what a run's history says).
-- ``lessons/``: the pieces of single lessons: ``surfaces`` (07), ``sequences`` (08), ``data``,
+- ``lessons/``: the pieces of single lessons: ``oscillation`` (06), ``surfaces`` (07), ``sequences`` (08), ``data``,
   ``images`` (09), ``conditional`` (10).
 - ``views/``: ``plots`` (every figure) and ``widgets`` (the training dashboard).
 - ``checks/``: the exercise checkers. Beside them: ``validation`` (argument checks with clear
@@ -47,7 +47,8 @@ _guard.pass_on()
 #: The modules that load on first use (``gl.widgets`` imports ipywidgets, ``gl.images`` the digits), by short name.
 _LATER = {"many": ".training.many", "recorded": ".training.recorded", "widgets": ".views.widgets",
           "surfaces": ".lessons.surfaces", "sequences": ".lessons.sequences", "data": ".lessons.data",
-          "images": ".lessons.images", "conditional": ".lessons.conditional", "oscillation": ".lessons.oscillation", "lessons": ".lessons",
+          "images": ".lessons.images", "conditional": ".lessons.conditional", "oscillation": ".lessons.oscillation",
+          "lessons": ".lessons",
           "checks": ".checks", "student_copy": ".student_copy", "nbgrader_course": ".nbgrader_course",
           "validation": ".validation"}
 

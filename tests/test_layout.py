@@ -74,7 +74,7 @@ def test_each_layer_imports_only_the_layers_above_it():
     ("plots", "gan_lesson.views.plots"), ("widgets", "gan_lesson.views.widgets"),
     ("surfaces", "gan_lesson.lessons.surfaces"), ("sequences", "gan_lesson.lessons.sequences"),
     ("data", "gan_lesson.lessons.data"), ("images", "gan_lesson.lessons.images"),
-    ("conditional", "gan_lesson.lessons.conditional"),
+    ("conditional", "gan_lesson.lessons.conditional"), ("oscillation", "gan_lesson.lessons.oscillation"),
 ])
 def test_every_module_answers_to_its_short_name(short, home):
     assert getattr(gl, short) is importlib.import_module(home)
