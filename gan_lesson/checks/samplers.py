@@ -8,6 +8,7 @@ tensor ``(4,)``: mean, std, skew and excess kurtosis. The std may divide by n (a
 ``scipy.stats``, ``numpy.std`` and ``gl.features.moments`` do) or by n − 1 (PyTorch's
 ``x.std()`` default); both are accepted and the ✓ message says which one was used.
 """
+import dataclasses
 import inspect
 import math
 
@@ -228,7 +229,8 @@ def _close(a, b):
 
 
 def _candidates(x):
-    """Correct answers (both std conventions) and the values typical mistakes give, for 1-D ``x``."""
+    """Correct answers (both std conventions) and the values typical mistakes give, for 1-D ``x``:
+    ``{"reference", "n", "right": {moment: [values]}, "wrong": {moment: {mistake key: [values]}}}``."""
     a = x.detach().double().reshape(-1).numpy()
     n = len(a)
     m = a.mean()
@@ -239,39 +241,118 @@ def _candidates(x):
     return {
         "reference": scipy_ref, "n": n,
         "std": {"population": s_p, "unbiased": s_u},
-        "mean_wrong": {"sum": [a.sum()], "median": [np.median(a), float(torch.tensor(a).median())]},
-        "std_wrong": {"variance": [s_p ** 2, s_u ** 2],
-                      "plus": [np.sqrt(np.mean((a + m) ** 2)), np.sqrt(np.sum((a + m) ** 2) / (n - 1))],
-                      "uncentred": [np.sqrt(np.mean(a ** 2)), np.sqrt(np.sum(a ** 2) / (n - 1))],
-                      "sum": [np.sqrt(np.sum(d ** 2))],
-                      "median": [np.sqrt(np.median(d ** 2)), float(torch.tensor(d ** 2).median()) ** 0.5]},
-        "skew": [np.mean(z_p ** 3), np.mean(z_u ** 3)],
-        "skew_wrong": {
-            "power": [np.mean(z ** p) for z in (z_p, z_u) for p in (2, 4)],
-            "unstandardised": [np.mean(d ** 3), np.mean(d ** 3) / s_p, np.mean(d ** 3) / s_u],
-            "variance": [np.mean((d / s_p ** 2) ** 3), np.mean((d / s_u ** 2) ** 3)],
-            "cube_of_mean": [np.mean(z_p) ** 3],
-            "sign": [-np.mean(z_p ** 3), -np.mean(z_u ** 3)],
-            "uncentred": [np.mean((a / s) ** 3) for s in (s_p, s_u)],
-            "times": [np.mean((d * s) ** 3) for s in (s_p, s_u)],
-            "sum": [np.sum(z_p ** 3), np.sum(z_u ** 3)],
-            "median": [float(torch.tensor(z ** 3).median()) for z in (z_p, z_u)] + [np.median(z_p ** 3)],
-        },
-        "kurt": [np.mean(z_p ** 4) - 3, np.mean(z_u ** 4) - 3],
-        "kurt_wrong": {
-            "not_excess": [np.mean(z_p ** 4), np.mean(z_u ** 4)],
-            "unstandardised": [np.mean(d ** 4) - 3, np.mean(d ** 4), np.mean(d ** 4) / s_p - 3,
-                               np.mean(d ** 4) / s_u - 3],
-            "power": [np.mean(z ** p) - c for z in (z_p, z_u) for p in (2, 3) for c in (0, 3)],
-            "variance": [np.mean((d / s_p ** 2) ** 4) - 3, np.mean((d / s_u ** 2) ** 4) - 3],
-            "plus_three": [np.mean(z_p ** 4) + 3, np.mean(z_u ** 4) + 3],
-            "sign": [-np.mean(z_p ** 4) - 3, -np.mean(z_u ** 4) - 3, -np.mean(z_p ** 4) + 3],
-            "uncentred": [np.mean((a / s) ** 4) - 3 for s in (s_p, s_u)],
-            "times": [np.mean((d * s) ** 4) - 3 for s in (s_p, s_u)],
-            "sum": [np.sum(z_p ** 4) - 3, np.sum(z_u ** 4) - 3],
-            "median": [float(torch.tensor(z ** 4).median()) - 3 for z in (z_p, z_u)] + [np.median(z_p ** 4) - 3],
+        "right": {"mean": [m], "std": [s_p, s_u], "skew": [np.mean(z_p ** 3), np.mean(z_u ** 3)],
+                  "kurt": [np.mean(z_p ** 4) - 3, np.mean(z_u ** 4) - 3]},
+        "wrong": {
+            "mean": {"sum": [a.sum()], "median": [np.median(a), float(torch.tensor(a).median())], "sign": [-m]},
+            "std": {"variance": [s_p ** 2, s_u ** 2],
+                    "plus": [np.sqrt(np.mean((a + m) ** 2)), np.sqrt(np.sum((a + m) ** 2) / (n - 1))],
+                    "uncentred": [np.sqrt(np.mean(a ** 2)), np.sqrt(np.sum(a ** 2) / (n - 1))],
+                    "sum": [np.sqrt(np.sum(d ** 2))],
+                    "median": [np.sqrt(np.median(d ** 2)), float(torch.tensor(d ** 2).median()) ** 0.5]},
+            "skew": {
+                "power": [np.mean(z ** p) for z in (z_p, z_u) for p in (2, 4)],
+                "unstandardised": [np.mean(d ** 3), np.mean(d ** 3) / s_p, np.mean(d ** 3) / s_u],
+                "variance": [np.mean((d / s_p ** 2) ** 3), np.mean((d / s_u ** 2) ** 3)],
+                "cube_of_mean": [np.mean(z_p) ** 3],
+                "sign": [-np.mean(z_p ** 3), -np.mean(z_u ** 3)],
+                "uncentred": [np.mean((a / s) ** 3) for s in (s_p, s_u)],
+                "times": [np.mean((d * s) ** 3) for s in (s_p, s_u)],
+                "sum": [np.sum(z_p ** 3), np.sum(z_u ** 3)],
+                "median": [float(torch.tensor(z ** 3).median()) for z in (z_p, z_u)] + [np.median(z_p ** 3)],
+            },
+            "kurt": {
+                "not_excess": [np.mean(z_p ** 4), np.mean(z_u ** 4)],
+                "unstandardised": [np.mean(d ** 4) - 3, np.mean(d ** 4), np.mean(d ** 4) / s_p - 3,
+                                   np.mean(d ** 4) / s_u - 3],
+                "power": [np.mean(z ** p) - c for z in (z_p, z_u) for p in (2, 3) for c in (0, 3)],
+                "variance": [np.mean((d / s_p ** 2) ** 4) - 3, np.mean((d / s_u ** 2) ** 4) - 3],
+                "plus_three": [np.mean(z_p ** 4) + 3, np.mean(z_u ** 4) + 3],
+                "sign": [-np.mean(z_p ** 4) - 3, -np.mean(z_u ** 4) - 3, -np.mean(z_p ** 4) + 3],
+                "uncentred": [np.mean((a / s) ** 4) - 3 for s in (s_p, s_u)],
+                "times": [np.mean((d * s) ** 4) - 3 for s in (s_p, s_u)],
+                "sum": [np.sum(z_p ** 4) - 3, np.sum(z_u ** 4) - 3],
+                "median": [float(torch.tensor(z ** 4).median()) - 3 for z in (z_p, z_u)] + [np.median(z_p ** 4) - 3],
+            },
         },
     }
+
+
+@dataclasses.dataclass(frozen=True)
+class Mistake:
+    """One typical wrong way to compute a moment: the candidates' key of the values it gives, what the value
+    shows (after "the skew (third value) "; {n} is the batch size) and the hint."""
+    moment: str
+    key: str
+    problem: str
+    hint: str
+
+
+#: Each moment's name in the messages, and the hint when no listed mistake explains the value.
+MOMENTS = {
+    "mean": ("the mean (first value)", "The mean is x.mean(): the sum of the values divided by n."),
+    "std": ("the std (second value)", "std = sqrt(mean((x − mean)²))."),
+    "skew": ("the skew (third value)", "Skew = mean(z³) with z = (x − mean) / std."),
+    "kurt": ("the excess kurtosis (fourth value)", "Excess kurtosis = mean(z⁴) − 3 with z = (x − mean) / std."),
+}
+_AVERAGE_STD = "Average the squared deviations (.mean()), then take the square root."
+_Z3 = "Standardise the deviations: z = (x − mean) / std, then average z³."
+_Z4 = "Standardise the deviations: z = (x − mean) / std, then mean(z⁴) − 3."
+
+#: The mistakes, checked in this order for each moment (the first whose value matches is named).
+MISTAKES = (
+    Mistake("mean", "sum", "is the SUM of the {n} values, not their mean", MOMENTS["mean"][1]),
+    Mistake("mean", "median", "is the MEDIAN of the values, not their mean", MOMENTS["mean"][1]),
+    Mistake("mean", "sign", "is minus the mean: the sign is flipped", MOMENTS["mean"][1]),
+    Mistake("std", "variance", "is the VARIANCE (the std squared), not the standard deviation",
+            "Take the square root of the mean squared deviation: .sqrt()."),
+    Mistake("std", "plus", "adds the mean to the values (x + mean, or −x − mean) instead of subtracting it",
+            "The deviations are d = x − mean."),
+    Mistake("std", "uncentred", "does not subtract the mean before squaring (that is the std only for data centred "
+            "at 0)", "std = sqrt(mean((x − mean)²)): subtract the mean first."),
+    Mistake("std", "sum", "takes the SUM of the squared deviations instead of their mean", _AVERAGE_STD),
+    Mistake("std", "median", "takes the MEDIAN of the squared deviations instead of their mean", _AVERAGE_STD),
+    Mistake("skew", "sign", "has the wrong sign", "Use deviations x − mean, not mean − x."),
+    Mistake("skew", "power", "uses the wrong power",
+            "Skew is the mean of z³, the THIRD power of z = (x − mean) / std."),
+    Mistake("skew", "variance", "divides the deviations by the variance instead of the std",
+            "Standardise with the std: z = (x − mean) / std, then average z³."),
+    Mistake("skew", "unstandardised", "is not standardised (the deviations were not divided by the std before "
+            "cubing)", "Use z = (x − mean) / std, then average z³ — or divide mean((x − mean)³) by std³."),
+    Mistake("skew", "uncentred", "is computed without subtracting the mean (x / std cubed, not (x − mean) / std)",
+            _Z3),
+    Mistake("skew", "times", "multiplies the deviations by the std instead of dividing by it",
+            "z = (x − mean) / std: divide, then average z³."),
+    Mistake("skew", "sum", "sums z³ over the values instead of averaging", "Average: (z ** 3).mean()."),
+    Mistake("skew", "median", "takes the MEDIAN of z³ instead of its mean", "Average: (z ** 3).mean()."),
+    Mistake("skew", "cube_of_mean", "is (mean of z)³, which is always 0",
+            "Cube each standardised value first, then average: (z ** 3).mean()."),
+    Mistake("kurt", "not_excess", "is the plain kurtosis, not the EXCESS kurtosis (3 too big)",
+            "Subtract 3, the kurtosis of a Gaussian, so that a Gaussian scores 0."),
+    Mistake("kurt", "plus_three", "adds 3 instead of subtracting it",
+            "Excess kurtosis = mean(z⁴) − 3: subtract the Gaussian's kurtosis, 3."),
+    Mistake("kurt", "sign", "has the wrong sign on mean(z⁴) (−mean(z⁴) − 3)", "Excess kurtosis = mean(z⁴) − 3."),
+    Mistake("kurt", "uncentred", "is computed without subtracting the mean (x / std, not (x − mean) / std)", _Z4),
+    Mistake("kurt", "times", "multiplies the deviations by the std instead of dividing by it",
+            "z = (x − mean) / std: divide, then mean(z⁴) − 3."),
+    Mistake("kurt", "sum", "sums z⁴ over the values instead of averaging", "Average: (z ** 4).mean() − 3."),
+    Mistake("kurt", "median", "takes the MEDIAN of z⁴ instead of its mean", "Average: (z ** 4).mean() − 3."),
+    Mistake("kurt", "power", "uses the wrong power", "Kurtosis uses the FOURTH power: mean(z⁴) − 3."),
+    Mistake("kurt", "variance", "divides the deviations by the variance instead of the std",
+            "Standardise with the std: z = (x − mean) / std, then mean(z⁴) − 3."),
+    Mistake("kurt", "unstandardised", "is not standardised (the deviations were not divided by the std first)",
+            "Use z = (x − mean) / std, then mean(z⁴) − 3 — or divide mean((x − mean)⁴) by std⁴."),
+)
+
+
+def _moment_fail(moment, got, want, c, label):
+    """The Fail for a wrong value of ``moment``: the first listed mistake whose value it is, else "is off"."""
+    name, fallback = MOMENTS[moment]
+    for m in MISTAKES:
+        if m.moment == moment and _matches(got, c["wrong"][moment][m.key]):
+            return Fail(f"on {label} {name} {m.problem.format(n=c['n'])}: got {got:.4g}, expected {want:.4g}.",
+                        m.hint)
+    return Fail(f"on {label} {name} is off: got {got:.4g}, expected {want:.4g}.", fallback)
 
 
 def _matches(value, options):
@@ -320,105 +401,17 @@ def check_four_moments(fn):
     for got, x, label in ((small_flat, _SMALL, "the 10-value test batch"), (large, _LARGE, "the 500-value test batch")):
         c = _candidates(x)
         ref = c["reference"]
-        got_m, got_s, got_sk, got_k = got
+        got_s = got[1]
         if not all(_close(g, r) for g, r in zip(got, ref)) and \
                 all(_close(g, r) for g, r in zip(sorted(got), sorted(ref))):
             raise Fail(f"on {label} you return the right four numbers in the wrong order: {_fmt4(got)}; "
                        f"expected [mean, std, skew, kurtosis] = {_fmt4(ref)}.",
                        "Return torch.stack([mean, std, skew, kurtosis]) in that order.")
-        if not _close(got_m, ref[0]):
-            if _matches(got_m, c["mean_wrong"]["sum"]):
-                problem = f"is {got_m:.4g}, the SUM of the {c['n']} values, not their mean"
-            elif _matches(got_m, c["mean_wrong"]["median"]):
-                problem = f"is {got_m:.4g}, the MEDIAN of the values, not their mean"
-            elif _close(got_m, -ref[0]):
-                problem = f"is {got_m:.4g}, minus the mean: the sign is flipped"
-            else:
-                problem = f"is off: {got_m:.4g}"
-            raise Fail(f"on {label} the mean (first value) {problem}; expected {ref[0]:.4g}.",
-                       "The mean is x.mean(): the sum of the values divided by n.")
-        if not _matches(got_s, c["std"].values()):
-            w = c["std_wrong"]
-            if _matches(got_s, w["variance"]):
-                raise Fail(f"on {label} the second value is {got_s:.4g}, the VARIANCE; expected the standard "
-                           f"deviation {ref[1]:.4g}.", "Take the square root of the mean squared deviation: .sqrt().")
-            cases = (("plus", "adds the mean to the values (x + mean, or −x − mean) instead of subtracting it",
-                      "The deviations are d = x − mean."),
-                     ("uncentred", "does not subtract the mean before squaring (that is the std only for data "
-                      "centred at 0)", "std = sqrt(mean((x − mean)²)): subtract the mean first."),
-                     ("sum", "takes the SUM of the squared deviations instead of their mean",
-                      "Average the squared deviations (.mean()), then take the square root."),
-                     ("median", "takes the MEDIAN of the squared deviations instead of their mean",
-                      "Average the squared deviations (.mean()), then take the square root."))
-            for key, problem, hint in cases:
-                if _matches(got_s, w[key]):
-                    raise Fail(f"on {label} the std (second value) {problem}: got {got_s:.4g}, expected {ref[1]:.4g}.",
-                               hint)
-            raise Fail(f"on {label} the std (second value) is off: {got_s:.4g}; expected {ref[1]:.4g}.",
-                       "std = sqrt(mean((x - mean)²)).")
+        for moment, got_v, want in zip(MOMENTS, got, ref):
+            if not _matches(got_v, c["right"][moment]):
+                raise _moment_fail(moment, got_v, want, c, label)
         if _close(got_s, c["std"]["unbiased"]) and not _close(got_s, c["std"]["population"]):
             unbiased = True
-        if not _matches(got_sk, c["skew"]):
-            w = c["skew_wrong"]
-            if _matches(got_sk, w["sign"]):
-                problem, hint = "has the wrong sign", "Use deviations x − mean, not mean − x."
-            elif _matches(got_sk, w["power"]):
-                problem, hint = "uses the wrong power", "Skew is the mean of z³, the THIRD power of z = (x − mean) / std."
-            elif _matches(got_sk, w["variance"]):
-                problem, hint = ("divides the deviations by the variance instead of the std",
-                                 "Standardise with the std: z = (x − mean) / std, then average z³.")
-            elif _matches(got_sk, w["unstandardised"]):
-                problem, hint = ("is not standardised (the deviations were not divided by the std before cubing)",
-                                 "Use z = (x − mean) / std, then average z³ — or divide mean((x − mean)³) by std³.")
-            elif _matches(got_sk, w["uncentred"]):
-                problem, hint = ("is computed without subtracting the mean (x / std cubed, not (x − mean) / std)",
-                                 "Standardise the deviations: z = (x − mean) / std, then average z³.")
-            elif _matches(got_sk, w["times"]):
-                problem, hint = ("multiplies the deviations by the std instead of dividing by it",
-                                 "z = (x − mean) / std: divide, then average z³.")
-            elif _matches(got_sk, w["sum"]):
-                problem, hint = ("sums z³ over the values instead of averaging", "Average: (z ** 3).mean().")
-            elif _matches(got_sk, w["median"]):
-                problem, hint = ("takes the MEDIAN of z³ instead of its mean", "Average: (z ** 3).mean().")
-            elif _matches(got_sk, w["cube_of_mean"]):
-                problem, hint = ("is (mean of z)³, which is always 0",
-                                 "Cube each standardised value first, then average: (z ** 3).mean().")
-            else:
-                problem, hint = "is off", "Skew = mean(z³) with z = (x − mean) / std."
-            raise Fail(f"on {label} the skew (third value) {problem}: got {got_sk:.4g}, expected {ref[2]:.4g}.", hint)
-        if not _matches(got_k, c["kurt"]):
-            w = c["kurt_wrong"]
-            if _matches(got_k, w["not_excess"]):
-                problem, hint = ("is the plain kurtosis, not the EXCESS kurtosis (3 too big)",
-                                 "Subtract 3, the kurtosis of a Gaussian, so that a Gaussian scores 0.")
-            elif _matches(got_k, w["plus_three"]):
-                problem, hint = ("adds 3 instead of subtracting it",
-                                 "Excess kurtosis = mean(z⁴) − 3: subtract the Gaussian's kurtosis, 3.")
-            elif _matches(got_k, w["sign"]):
-                problem, hint = ("has the wrong sign on mean(z⁴) (−mean(z⁴) − 3)",
-                                 "Excess kurtosis = mean(z⁴) − 3.")
-            elif _matches(got_k, w["uncentred"]):
-                problem, hint = ("is computed without subtracting the mean (x / std, not (x − mean) / std)",
-                                 "Standardise the deviations: z = (x − mean) / std, then mean(z⁴) − 3.")
-            elif _matches(got_k, w["times"]):
-                problem, hint = ("multiplies the deviations by the std instead of dividing by it",
-                                 "z = (x − mean) / std: divide, then mean(z⁴) − 3.")
-            elif _matches(got_k, w["sum"]):
-                problem, hint = "sums z⁴ over the values instead of averaging", "Average: (z ** 4).mean() − 3."
-            elif _matches(got_k, w["median"]):
-                problem, hint = "takes the MEDIAN of z⁴ instead of its mean", "Average: (z ** 4).mean() − 3."
-            elif _matches(got_k, w["power"]):
-                problem, hint = "uses the wrong power", "Kurtosis uses the FOURTH power: mean(z⁴) − 3."
-            elif _matches(got_k, w["variance"]):
-                problem, hint = ("divides the deviations by the variance instead of the std",
-                                 "Standardise with the std: z = (x − mean) / std, then mean(z⁴) − 3.")
-            elif _matches(got_k, w["unstandardised"]):
-                problem, hint = ("is not standardised (the deviations were not divided by the std first)",
-                                 "Use z = (x − mean) / std, then mean(z⁴) − 3 — or divide mean((x − mean)⁴) by std⁴.")
-            else:
-                problem, hint = "is off", "Excess kurtosis = mean(z⁴) − 3 with z = (x − mean) / std."
-            raise Fail(f"on {label} the excess kurtosis (fourth value) {problem}: got {got_k:.4g}, "
-                       f"expected {ref[3]:.4g}.", hint)
     verified = ("mean, std, skew and excess kurtosis match scipy.stats on a 10-value and a 500-value batch, "
                 "for shapes (n,) and (n, 1)")
     if unbiased:
