@@ -120,6 +120,21 @@ def test_the_notebook_quotes_its_own_run():
     assert f"| score | {printed.group(1)} |" in table
 
 
+def test_the_notebook_quotes_its_nearest_neighbour_check():
+    """The memorisation check's text quotes the distances printed under it, and says "no copying"
+    only when no generated digit is nearer the data than the closest pair of real digits."""
+    out = "".join("".join(o.get("text", "")) for o in _code_cell("near_fake = images.nearest_training(")["outputs"])
+    rows = {line.split(" (")[0]: re.findall(r"\d+\.\d\d", line) for line in out.splitlines()}
+    assert len(rows.get("generated", ())) == 3 and len(rows.get("real, left out in turn", ())) == 3, out
+    (g_min, _, g_median), (r_min, _, r_median) = rows["generated"], rows["real, left out in turn"]
+    assert re.search(r"closest real pair \([\d.]+\): 0 of 1000", out), out
+    nb = json.loads((NOTEBOOKS / NOTEBOOK).read_text(encoding="utf-8"))
+    text = next("".join(c["source"]) for c in nb["cells"] if "No copying." in "".join(c["source"]))
+    assert f"median {g_median} against {r_median}" in text.replace("\n", " ")
+    assert f"is {g_min}" in text.replace("\n", " ") and f"as close as {r_min}" in text.replace("\n", " ")
+    assert float(g_median) > float(r_median)                            # further from the data than real digits
+
+
 @pytest.mark.slow
 def test_the_own_folder_cells_run_on_a_folder_of_pictures(solutions, tmp_path, monkeypatch):
     from PIL import Image
