@@ -8,6 +8,7 @@ import itertools
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from notebook_cells import solution_namespace
 
 from gan_lesson.checks import check_d_loss, check_g_loss
@@ -102,6 +103,9 @@ D_MISTAKES = {
     "the real term applies a sigmoid": lambda r, f: -torch.log(torch.sigmoid(r)).mean() - torch.log(1 - f).mean(),
     "takes the median": lambda r, f: -torch.log(safe(r)).median() - torch.log(1 - safe(f)).mean(),
     "both terms apply a sigmoid": lambda r, f: (bce_logits(r, torch.ones_like(r)) + bce_logits(f, torch.zeros_like(f))),
+    "the real term has the targets and D(x) in swapped places": lambda r, f: (
+        F.binary_cross_entropy(torch.ones_like(r), r) + F.binary_cross_entropy(torch.zeros_like(f), f)),
+    "combines the two batches element by element": lambda r, f: -(torch.log(safe(r)) + torch.log(1 - safe(f))).mean(),
     "a constant is added": lambda r, f: 0.1 - torch.log(safe(r)).mean() - torch.log(1 - safe(f)).mean(),
     "clamped too far from 0 and 1": lambda r, f: (-torch.log(r.clamp(0.01, 0.99)).mean()
                                                    - torch.log(1 - f.clamp(0.01, 0.99)).mean()),

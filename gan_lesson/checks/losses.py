@@ -130,6 +130,13 @@ def _term_mistake(grad, p, term):
     grad = grad.double()
     if _same(grad, right):
         return None
+    if not bool(torch.isfinite(grad).all()):      # BCE(targets, D's output): its log 0 has an infinite slope
+        first = "torch.ones_like(d_real)" if term == "real" else "torch.zeros_like(d_fake)"
+        output = "d_real" if term == "real" else "d_fake"
+        return (f"the {term} term has the targets and {name} in swapped places: F.binary_cross_entropy({first}, "
+                f"{output}) reads the targets as D's probabilities: its value holds log 0 (which BCE clamps at −100) and its "
+                "gradient is infinite, so one step would ruin D's weights.",
+                f"D's output goes first, the targets second: F.binary_cross_entropy({output}, {first}).")
     if float(grad.abs().max()) < 1e-12:
         return (f"the {term} term does not change with {name}: no gradient reaches {name} (the term is missing, "
                 "constant, detached, or clamped everywhere; clamp(min, max) takes the lower bound first).",
@@ -204,7 +211,18 @@ def _factor(d_loss, sig):
 def _unequal_batches(d_loss, sig, c):
     """d_loss on a real batch of 4 and a fake batch of 2: the two means keep their equal weight."""
     r, f = UNEQUAL_PROBES
-    value = _scalar_result(d_loss, (r, f), "d_loss", sig).item()
+    try:
+        value = _scalar_result(d_loss, (r, f), "d_loss", sig).item()
+    except Fail as failed:
+        if not str(failed.args[0]).startswith("calling "):
+            raise
+        crash = str(failed.args[0]).split(" raised ", 1)[-1]
+        raise Fail(f"d_loss works when the real and fake batches have the same size, but with {len(r)} real and "
+                   f"{len(f)} fake samples it raises {crash}: it combines the two batches element by element (such as "
+                   "torch.log(d_real) + torch.log(1 - d_fake) before the mean), which needs them to have the same "
+                   "size.",
+                   "Average each batch on its own, then add: −torch.log(d_real).mean() − torch.log(1 - d_fake).mean()."
+                   ) from None
     right = _d_reference(r, f).item()
     if _close(value, c * right):
         return
