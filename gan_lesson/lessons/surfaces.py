@@ -233,6 +233,11 @@ def _noise_dim(G, noise_dim):
                      "(the width of the noise G takes, at least 2).")
 
 
+def _unit(v):
+    """v scaled to length 1 (a zero vector stays zero)."""
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
 def warped_grid(G, ax=None, *, extent=2.0, lines=7, points=60, noise_dim=None, real=None, show_noise=True,
                 title="How G bends the noise plane"):
     """A square grid of noise space, [−extent, extent]², and its image under G.
@@ -289,16 +294,20 @@ def warped_grid(G, ax=None, *, extent=2.0, lines=7, points=60, noise_dim=None, r
     if show_noise:
         ax.plot(src[-2][:, 0], src[-2][:, 1], color=NOISE, lw=2, ls=":", zorder=3)
     ax.plot(circle[:, 0], circle[:, 1], color="black", lw=2.2, zorder=4, label="image of the unit circle")
-    for j, name in ((1, "G(e₁)"), (2, "G(e₂)")):
+    for j in (1, 2):
         ax.annotate("", xy=basis[j], xytext=basis[0], zorder=5,
                     arrowprops=dict(arrowstyle="-|>", lw=2, color="black", mutation_scale=15))
-        step = basis[j] - basis[0]
-        step = 12 * step / max(float(np.linalg.norm(step)), 1e-12)      # 12 points beyond the tip
-        ax.annotate(name, xy=basis[j], xytext=(step[0], step[1]), textcoords="offset points", fontsize=11,
-                    ha="center", va="center", zorder=5)
     ax.scatter(*basis[0], color="black", s=25, zorder=5)
-    ax.annotate("G(0)", xy=basis[0], xytext=(-8, -8), textcoords="offset points", fontsize=11, ha="right",
-                va="top", zorder=5)
+    # each label 22 points from the point it names, pushed away from the other two points, so
+    # that G(0) sits opposite both arrows and each tip's label away from the other tip
+    p0, p1, p2 = (np.asarray(b, dtype=float) for b in basis[:3])
+    for name, point, direction in (("G(0)", p0, -_unit(p1 - p0) - _unit(p2 - p0)),
+                                   ("G(e₁)", p1, _unit(p1 - p0) + _unit(p1 - p2)),
+                                   ("G(e₂)", p2, _unit(p2 - p0) + _unit(p2 - p1))):
+        offset = 22 * _unit(direction)
+        ax.annotate(name, xy=point, xytext=(offset[0], offset[1]), textcoords="offset points", fontsize=11,
+                    ha="center", va="center", zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none"))
     shown = [np.concatenate(img)] + ([np.concatenate(src)] if show_noise else [])
     if real is not None:     # the bulk of the real points, not their farthest outliers
         shown.append(np.percentile(real.numpy(), [1, 99], axis=0))

@@ -682,10 +682,8 @@ class Dashboard:
                           label="previous run")
                 ax.legend(loc="upper right", fontsize=9)
             elif prev is not None and prev.shape[1] >= 2:
-                # above the real points, below this run's points (zorder): the current run stays visible
-                if "generated" in panels.lines:
-                    panels.lines["generated"].set_zorder(2)
-                ax.scatter(prev[:, 0], prev[:, 1], s=2, color="black", alpha=0.3, label="previous run", zorder=1.5)
+                # under the real points and this run's (zorder), and light: the real cloud stays visible
+                ax.scatter(prev[:, 0], prev[:, 1], s=2, color="black", alpha=0.2, label="previous run", zorder=0.5)
                 ax.legend(loc="upper left", fontsize=9, markerscale=3)
         self._show_image(plots.figure_png(panels), "png")
 
