@@ -548,8 +548,10 @@ class Exercise:
         return mutants(self.source, self.namespace, self.function, self.kinds)
 
     def is_harmless(self, mutant):
-        """True when the mutant is listed as harmless (a key of ``harmless`` starts its label)."""
-        return any(mutant.label.startswith(key) for key in self.harmless)
+        """True when the mutant is listed as harmless: a key of ``harmless`` starts its label (a key
+        ``(label, piece)`` also needs ``piece`` in the changed source, where two mutants share a label)."""
+        return any(mutant.label.startswith(key) if isinstance(key, str) else
+                   (mutant.label.startswith(key[0]) and key[1] in mutant.source) for key in self.harmless)
 
 
 @dataclasses.dataclass

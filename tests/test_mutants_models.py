@@ -316,15 +316,10 @@ TABLE = (
 )
 
 
-def _plain_labels(harmless):
-    """The labels the shared report can use (the ones not tied to a piece of source)."""
-    return {k: v for k, v in harmless.items() if isinstance(k, str)}
-
-
 @functools.lru_cache(maxsize=None)
 def EXERCISES():
     return tuple(Exercise(f"{number} {name}", _cell(notebook, name), _namespace(notebook), name,
-                          lambda ns, name=name, check=check: check(ns[name]), _plain_labels(HARMLESS[name]),
+                          lambda ns, name=name, check=check: check(ns[name]), HARMLESS[name],
                           ALTERNATIVES[name])
                  for number, notebook, name, check in TABLE)
 
