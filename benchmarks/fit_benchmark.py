@@ -1,4 +1,4 @@
-"""Benchmark of ``gan_lesson.fit``: the classic and the modern recipe on N(4, 1.25), then the
+"""Benchmark of ``gan_lesson.fit``: the classic and the modern recipe on N(4, 1.25²), then the
 modern recipe on other targets.
 
     python benchmarks/fit_benchmark.py                  # 8 modern seeds, 3 full classic runs (~15 min)
@@ -80,7 +80,7 @@ def main():
     floor = relative_distance(target(N_EVAL, generator=g1), target(N_EVAL, generator=g2))
     print(f"measurement floor (two real samples): W1 {floor[0]:.4f} (/σ {floor[1]:.4f})\n")
 
-    print("N(4, 1.25):")
+    print("N(4, 1.25²):")
     modern = run(target, "modern", range(args.seeds))
     classic = None
     if args.classic_seeds:
@@ -100,7 +100,7 @@ def main():
 
     print("\n=== summary ===")
     label = "classic" + (f" ({args.classic_epochs} ep)" if args.classic_epochs else " (5001 ep)")
-    print(line("modern  N(4, 1.25)", modern))
+    print(line("modern  N(4, 1.25²)", modern))
     if classic:
         print(line(f"{label} N(4,1.25)", classic))
         print(f"ratio classic / modern: time {classic['time'] / modern['time']:.1f}×, "

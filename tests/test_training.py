@@ -23,7 +23,7 @@ def test_modern_recipe_fits_the_gaussian(modern_run):
     assert modern_run.status == "finished"
     assert modern_run.epochs_done == 800
     d = modern_run.distance(n=20_000)
-    assert d < 0.1, f"Wasserstein-1 to N(4, 1.25) was {d:.3f}"
+    assert d < 0.1, f"Wasserstein-1 to N(4, 1.25²) was {d:.3f}"
     x = modern_run.sample(20_000, seed=1)
     assert x.shape == (20_000, 1)
     assert abs(x.mean().item() - 4) < 0.1 and abs(x.std().item() - 1.25) < 0.1

@@ -6,7 +6,7 @@ numbers every time it is run; without a seed it draws from PyTorch's global gene
 ``sampler(n, generator=g)`` draws from a ``torch.Generator`` you pass instead (``fit`` does
 this, so a training run depends only on its own ``seed``).
 
-Real data (targets): ``Gaussian`` (the series' N(4, 1.25)), ``Uniform``, ``Gamma`` (skewed),
+Real data (targets): ``Gaussian`` (the series' N(4, 1.25²)), ``Uniform``, ``Gamma`` (skewed),
 ``Mixture`` (several bumps), ``Gaussian2D`` (X = Z·A + b), ``Ring`` (modes on a circle),
 ``Sequences`` ([a, b, c, c+1, c+2]) and ``Empirical`` (rows of a data set you already have).
 Noise: ``uniform_noise`` and ``normal_noise``.

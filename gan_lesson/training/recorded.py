@@ -1,7 +1,7 @@
 """Recorded runs that take too long to repeat in class.
 
 ``classic_runs()`` returns full-length runs of the classic recipe (5001 epochs, several
-minutes each on one CPU thread) on N(4, 1.25), one per seed, recorded by
+minutes each on one CPU thread) on N(4, 1.25²), one per seed, recorded by
 ``benchmarks/record_classic.py``. Each is a dict with ``seed``, ``history`` (a ``History``
 recorded every 25 epochs), ``snapshots`` (a list of ``(epoch, tensor (500, 1))`` every 500
 epochs), ``distance`` (final Wasserstein-1 from 50 000 generated to 50 000 real samples),
