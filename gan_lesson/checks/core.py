@@ -34,6 +34,8 @@ import sys
 import threading
 import time
 
+from ..training.loop import torch_threads
+
 __all__ = ["checker", "expect", "call", "Fail", "NotAttempted", "Verdict", "TIME_LIMIT"]
 
 TIME_LIMIT = 30.0
@@ -325,7 +327,9 @@ def checker(exercise, limit=None):
             seconds = TIME_LIMIT if limit is None else limit
             token = _default.set(seconds)
             try:
-                with _time_limit(seconds):
+                # one PyTorch thread, as fit trains: the probes are small networks, and a second
+                # thread only slows them down when another process holds a core
+                with _time_limit(seconds), torch_threads(1):
                     verified = check(*args, **kwargs)
             except NotAttempted as stub:
                 how = stub.args[0] if stub.args else "replace `raise NotImplementedError` (or `...`) with your code"
