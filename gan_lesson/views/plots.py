@@ -306,6 +306,12 @@ def dashboard_figure(history, samples, target=None, reference=None, *, epochs=No
                            color=FAKE)
         lines = {"generated": drawn.pop("histogram"), **drawn}
     else:
+        lines = None
+    if dim == 1:
+        # headroom above the tallest bar or curve, so the legend sits over no peak
+        ax.set_ylim(0, 1.4 * ax.get_ylim()[1])
+        ax.legend(loc="upper right", fontsize=9)
+    if lines is None:
         lines = _scatter_2d(ax, reference, s, title="Generated vs real", size=3, lim=None)
     lines.update(_training_curves(history, axes[1:], epochs))
     if title:
