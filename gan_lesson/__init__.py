@@ -7,8 +7,8 @@ The folders are the layers, each using only the ones above it:
 - ``training/``: ``steps`` (one D step, one G step: notebook 05's), ``loop`` (``fit``),
   ``recipes`` (every setting, declared once), ``results`` (history, save, load), ``many``
   (``fit_many``: many seeds at once), ``coach`` (what a run's history says).
-- ``lessons/``: the pieces of single lessons: ``oscillation`` (06), ``surfaces`` (07), ``sequences`` (08), ``data``,
-  ``images`` (09), ``conditional`` (10).
+- ``lessons/``: the pieces of single lessons: ``oscillation`` (06), ``surfaces`` (08), ``sequences`` (09), ``data``,
+  ``images`` (10), ``conditional`` (11).
 - ``views/``: ``plots`` (every figure) and ``widgets`` (the training dashboard).
 - ``checks/``: the exercise checkers. Beside them: ``validation`` (argument checks with clear
   errors), ``interrupts`` (Ctrl-C that leaves the kernel working) and ``student_copy``.

@@ -1,7 +1,7 @@
 """Accidents in the image lessons: Ctrl-C (the notebook's stop button) at any moment, and a loss
 that becomes NaN.
 
-Notebook 09 trains the student's networks with ``images.train``, notebook 10 with
+Notebook 10 trains the student's networks with ``images.train``, notebook 11 with
 ``conditional.train_conditional``; both use the score's judge, ``images.digit_classifier``: about a
 second of training, after scikit-learn's first import, that no Ctrl-C may cut in half or throw away.
 
@@ -163,7 +163,7 @@ def test_ctrl_c_during_train_conditional_returns_a_consistent_result(interrupted
     assert out["again"] == "finished" and out["optimizers_work"] and out["handler_restored"]
 
 
-# --------------------------------------------------------------------------- Ctrl-C: notebook 09's judge
+# --------------------------------------------------------------------------- Ctrl-C: notebook 10's judge
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(CLASSIFIER_CASES))
@@ -183,7 +183,7 @@ def test_ctrl_c_during_the_first_digit_classifier_leaves_it_whole(interrupted_ru
     assert out["optimizers_work"] and out["handler_restored"]
 
 
-# --------------------------------------------------------------------------- Ctrl-C: notebook 09's loop
+# --------------------------------------------------------------------------- Ctrl-C: notebook 10's loop
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(TRAIN_CASES))

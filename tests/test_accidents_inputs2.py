@@ -139,7 +139,7 @@ def test_series_d_loss_that_assumes_equal_batches_is_caught(capsys):
         targets = torch.cat([torch.ones_like(real), torch.zeros_like(real)])
         return F.binary_cross_entropy_with_logits(logits, targets)
 
-    def d_loss_joined(real, fake):      # correct: one BCE over the joined batch, targets from each half
+    def d_loss_joined(real, fake):      # one mean over the joined batch: right only when the halves are equal
         targets = torch.cat([torch.ones_like(real), torch.zeros_like(fake)])
         return F.binary_cross_entropy_with_logits(torch.cat([real, fake]), targets)
 
@@ -150,4 +150,6 @@ def test_series_d_loss_that_assumes_equal_batches_is_caught(capsys):
     out = capsys.readouterr().out
     assert "on 3 real and 2 fake logits" in out and "same number of rows" in out, out
     assert "torch.zeros_like(fake_logits)" in out, out
-    assert check_series_losses(d_loss_joined, g_loss) == True   # noqa: E712
+    assert check_series_losses(d_loss_joined, g_loss) == False   # noqa: E712
+    out = capsys.readouterr().out
+    assert "averages over the two batches joined together" in out and "1.5 times as much" in out, out

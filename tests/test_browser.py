@@ -505,7 +505,7 @@ class Session:
             theme("JupyterLab Light", "true")
 
 
-@pytest.mark.parametrize("notebook", ["05_training_loop.ipynb", "06_when_training_fails.ipynb", "07_gan_in_2d.ipynb"])
+@pytest.mark.parametrize("notebook", ["05_training_loop.ipynb", "07_diagnosing_failures.ipynb", "08_gan_in_2d.ipynb"])
 def test_dashboard_in_jupyterlab(lab, browser, notebook):
     if not (lab.folder / notebook).exists():
         pytest.skip(f"{notebook} is not in notebooks/")

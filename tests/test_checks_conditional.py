@@ -1,4 +1,4 @@
-"""The checker of notebook 10: the notebook's solution passes, each typical mistake in building the
+"""The checker of notebook 11: the notebook's solution passes, each typical mistake in building the
 conditional generator's input (noise + one-hot label) is named."""
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from gan_lesson.checks import check_generator_input
 from notebook_cells import solution_namespace
 
-NOTEBOOK = "10_conditional_digits.ipynb"
+NOTEBOOK = "11_conditional_digits.ipynb"
 
 
 @pytest.fixture(scope="module")

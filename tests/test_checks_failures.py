@@ -6,7 +6,7 @@ import pytest
 from gan_lesson.checks import check_diagnose_run
 from notebook_cells import solution_namespace
 
-NOTEBOOK = "06b_diagnosing_failures.ipynb"
+NOTEBOOK = "07_diagnosing_failures.ipynb"
 LAST = slice(-5, None)
 
 

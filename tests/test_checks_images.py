@@ -1,4 +1,4 @@
-"""The checkers of notebook 09: the notebook's solutions pass, each typical mistake in the
+"""The checkers of notebook 10: the notebook's solutions pass, each typical mistake in the
 convolutional generator, the convolutional discriminator and the DCGAN training step is named, and
 the open challenge's judge passes digits, names what falls short and refuses copies."""
 import pytest
@@ -11,7 +11,7 @@ from gan_lesson.checks import check_image_discriminator, check_image_generator, 
 from gan_lesson.checks.images import check_digit_result
 from notebook_cells import cells, solution_namespace
 
-NOTEBOOK = "09_challenge_images.ipynb"
+NOTEBOOK = "10_challenge_images.ipynb"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The checkers of notebook 08: the notebook's solutions pass, and each typical mistake in the
+"""The checkers of notebook 09: the notebook's solutions pass, and each typical mistake in the
 scaler, the two dense networks, the two losses and the two training steps is named; the judge of
 a trained result passes a perfect generator and says which measure a bad one misses, and why."""
 import pytest
@@ -12,7 +12,7 @@ from gan_lesson.checks.sequences import (JOINT_TARGET, OPEN_TOL, OPEN_VALIDITY_T
 from gan_lesson.lessons.sequences import validity
 from notebook_cells import solution_namespace
 
-NOTEBOOK = "08_challenge_sequences.ipynb"
+NOTEBOOK = "09_challenge_sequences.ipynb"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The checkers of notebook 07: the notebook's solutions pass, and each typical mistake in finding
+"""The checkers of notebook 08: the notebook's solutions pass, and each typical mistake in finding
 the axis of smallest variance, in the variance along an axis, and in the prediction is named."""
 import math
 
@@ -10,7 +10,7 @@ from gan_lesson.checks import check_axis_prediction, check_small_variance_axis, 
 from gan_lesson.checks.two_d import SERIES_COV, relative_errors
 from notebook_cells import solution_namespace
 
-NOTEBOOK = "07_gan_in_2d.ipynb"
+NOTEBOOK = "08_gan_in_2d.ipynb"
 REAL_COV = torch.tensor(SERIES_COV)
 
 

@@ -1,4 +1,4 @@
-"""The conditional GAN of notebook 10: the label as input, the pair, training, the measure, the picker."""
+"""The conditional GAN of notebook 11: the label as input, the pair, training, the measure, the picker."""
 import math
 
 import matplotlib.pyplot as plt
@@ -33,7 +33,7 @@ def test_one_hot_and_the_two_inputs():
 
 
 def test_the_generator_builds_its_input_with_the_function_it_is_given():
-    """Notebook 10 passes the student's generator_input: G reads what it returns, so a wrong one shows."""
+    """Notebook 11 passes the student's generator_input: G reads what it returns, so a wrong one shows."""
     import torch.nn.functional as F
     seen = []
 
@@ -138,7 +138,7 @@ def test_same_seed_same_run():
 
 def test_the_steps_see_labelled_pairs_and_train_as_the_conditional_step_does():
     """AskedFor(G, y) and D.body are G and D with one batch's labels built in; notebook 05's two steps on
-    them move the weights exactly as the conditional step written out in notebook 10 does."""
+    them move the weights exactly as the conditional step written out in notebook 11 does."""
     x, y = data.load_digits()
     x, y, asked, z = x[:32], y[:32], torch.arange(32) % 10, torch.randn(32, 16)
     G, D = C.ConditionalGenerator(seed=0), C.ConditionalDiscriminator(seed=1)
@@ -157,7 +157,7 @@ def test_the_steps_see_labelled_pairs_and_train_as_the_conditional_step_does():
     G1, D1, g1, d1 = pair(3)                # the library's way
     steps.d_step(C.AskedFor(G1, asked), D1.body, g1, d1, C.discriminator_input(x, y), z, logits=True)
     steps.g_step(C.AskedFor(G1, asked), D1.body, g1, d1, z, logits=True)
-    G2, D2, g2, d2 = pair(3)                # written out, as in notebook 10's one-step cell
+    G2, D2, g2, d2 = pair(3)                # written out, as in notebook 11's one-step cell
     bce = torch.nn.BCEWithLogitsLoss()
     fake = G2(z, asked)
     d_real, d_fake = D2(x, y), D2(fake.detach(), asked)

@@ -1,6 +1,6 @@
 """What the student writes is then used: a wrong answer shows up in the cells after the exercise.
 
-For each exercise of notebooks 02, 03, 04, 07 and 10 the notebook's code cells run in order, once
+For each exercise of notebooks 02, 03, 04, 08 and 11 the notebook's code cells run in order, once
 with the notebook's solution and once with a typical wrong answer in its place, up to the cell
 that puts the exercise to work; the number that cell measures (or plots) must differ, in the way
 the mistake predicts. Stubs and check cells are skipped (the checkers have tests of their own).
@@ -65,8 +65,8 @@ def test_every_exercise_here_has_a_solution_cell():
     expected = {"02_samplers.ipynb": ["mixture_sampler", "four_moments"],
                 "03_models.ipynb": ["make_generator", "make_discriminator"],
                 "04_losses.ipynb": ["d_loss", "logit_gradient"],
-                "07_gan_in_2d.ipynb": ["small_variance_axis", "variance_along", "prediction"],
-                "10_conditional_digits.ipynb": ["generator_input"]}
+                "08_gan_in_2d.ipynb": ["small_variance_axis", "variance_along", "prediction"],
+                "11_conditional_digits.ipynb": ["generator_input"]}
     for notebook, names in expected.items():
         solutions = cells(notebook, "solution")
         for name in names:
@@ -181,7 +181,7 @@ def test_04_logit_gradient_draws_the_saturation():
     assert float(wrong["non-saturating"][2][0]) < -1000
 
 
-# ---------------------------------------------------------------- 07: two dimensions
+# ---------------------------------------------------------------- 08: two dimensions
 
 LARGEST_EIGENVECTOR = '''
 def small_variance_axis(cov):
@@ -198,8 +198,8 @@ def variance_along(x, axis):
 @pytest.mark.slow
 def test_07_small_variance_axis_picks_the_axis_measured():
     until = "thin = small_variance_axis(true_cov)"
-    right = with_solutions("07_gan_in_2d.ipynb", until)
-    wrong = run_until("07_gan_in_2d.ipynb", until, ("small_variance_axis", LARGEST_EIGENVECTOR))
+    right = with_solutions("08_gan_in_2d.ipynb", until)
+    wrong = run_until("08_gan_in_2d.ipynb", until, ("small_variance_axis", LARGEST_EIGENVECTOR))
     assert right["real_var"]["thin"] == pytest.approx(0.095, abs=0.01)
     assert wrong["real_var"]["thin"] == pytest.approx(5.17, abs=0.1)
     assert not torch.allclose(right["ratio"], wrong["ratio"])
@@ -208,8 +208,8 @@ def test_07_small_variance_axis_picks_the_axis_measured():
 @pytest.mark.slow
 def test_07_variance_along_does_the_measuring():
     until = "thin = small_variance_axis(true_cov)"
-    right = with_solutions("07_gan_in_2d.ipynb", until)
-    wrong = run_until("07_gan_in_2d.ipynb", until, ("variance_along", NOT_PROJECTED))
+    right = with_solutions("08_gan_in_2d.ipynb", until)
+    wrong = run_until("08_gan_in_2d.ipynb", until, ("variance_along", NOT_PROJECTED))
     assert right["real_var"]["long"] == pytest.approx(5.17, abs=0.1)
     assert wrong["real_var"]["thin"] == pytest.approx(wrong["real_var"]["long"])   # the axes no longer differ
     assert float((right["ratio"][:, 0] - wrong["ratio"][:, 0]).abs().max()) > 0.2
@@ -227,7 +227,7 @@ def generator_input(z, labels, classes=10):
 def test_10_generator_input_feeds_the_conditional_generator():
     until = "agreement = conditional.class_agreement(G"
     edits = [("epochs = 20", "epochs = 8")]
-    right = with_solutions("10_conditional_digits.ipynb", until, edits=tuple(edits))
-    wrong = run_until("10_conditional_digits.ipynb", until, ("generator_input", LABEL_LOST), edits=tuple(edits))
+    right = with_solutions("11_conditional_digits.ipynb", until, edits=tuple(edits))
+    wrong = run_until("11_conditional_digits.ipynb", until, ("generator_input", LABEL_LOST), edits=tuple(edits))
     assert right["agreement"].overall > 0.8
     assert wrong["agreement"].overall < 0.25          # near chance: G cannot know which digit was asked for

@@ -1,8 +1,10 @@
-"""Notebooks 06 (When training goes wrong) and 06b (Diagnosing a failing run): what the split must
+"""Notebooks 06 (When training goes wrong) and 07 (Diagnosing a failing run): what the split must
 keep, and the collapse that 06 shows (a small ReLU GAN on the ring piles its samples onto a few
 modes)."""
 import json
 import re
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,7 +12,10 @@ import torch
 from gan_lesson import metrics, samplers
 from notebook_cells import NOTEBOOKS, PRELUDE, cells
 
-NB06, NB06B = "06_when_training_fails.ipynb", "06b_diagnosing_failures.ipynb"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import set_source  # noqa: E402  (tools/ is not a package)
+
+NB06, NB07 = "06_when_training_fails.ipynb", "07_diagnosing_failures.ipynb"
 
 
 def notebook(name):
@@ -29,26 +34,26 @@ def markdown(name):
     return "\n".join(source(c) for c in notebook(name) if c["cell_type"] == "markdown")
 
 
-def test_both_halves_open_with_the_same_install_cell():
-    assert code_cells(NB06)[0] == code_cells(NB06B)[0]
-    assert "GAN_LESSON_SOURCE" in code_cells(NB06)[0]
+def test_both_halves_open_with_the_same_install_block():
+    block06, block07 = (set_source.split(code_cells(name)[0])[0] for name in (NB06, NB07))
+    assert block06 == block07 and "GAN_LESSON_SOURCE" in block06
 
 
-@pytest.mark.parametrize("name", [NB06, NB06B])
+@pytest.mark.parametrize("name", [NB06, NB07])
 def test_each_half_has_a_title_an_intro_and_a_summary(name):
     cells = notebook(name)
-    assert source(cells[0]).startswith("# 06")
+    assert source(cells[0]).startswith(f"# {name[:2]} —")
     assert "**After this notebook you will be able to:**" in source(cells[0])
     assert "## Summary" in source(cells[-1])
     assert "**Next:" in source(cells[-1])
 
 
-def test_the_diagnosis_exercise_lives_in_06b():
+def test_the_diagnosis_exercise_lives_in_07():
     assert not cells(NB06, "exercise") and not cells(NB06, "solution")
     for tag in ("exercise", "solution", "solution-check"):
-        found = cells(NB06B, tag)
+        found = cells(NB07, tag)
         assert len(found) == 1, tag
-    assert "def diagnose_run" in cells(NB06B, "solution")[0]
+    assert "def diagnose_run" in cells(NB07, "solution")[0]
 
 
 def test_the_signals_table_does_not_read_oscillation_from_d_fake():
@@ -60,7 +65,7 @@ def test_the_signals_table_does_not_read_oscillation_from_d_fake():
 
 
 def test_one_notation_for_the_target():
-    for name in (NB06, NB06B):
+    for name in (NB06, NB07):
         text = markdown(name) + "\n".join(code_cells(name))
         assert not re.search(r"N\(4, 1\.25\)(?!²)", text), name
 

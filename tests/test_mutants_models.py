@@ -1,4 +1,4 @@
-"""Every single change of the solutions of notebooks 02, 03, 04, 06b, 07 and 10 through its checker: a
+"""Every single change of the solutions of notebooks 02, 03, 04, 07, 08 and 11 through its checker: a
 change of behaviour gets ✗ with the mistake named; a harmless change, and a correct answer written
 differently, gets ✓.
 
@@ -15,7 +15,7 @@ from mutants import Exercise, judge, run_check
 from notebook_cells import cells, solution_namespace
 
 NB02, NB03, NB04 = "02_samplers.ipynb", "03_models.ipynb", "04_losses.ipynb"
-NB06, NB07, NB10 = "06b_diagnosing_failures.ipynb", "07_gan_in_2d.ipynb", "10_conditional_digits.ipynb"
+NB06, NB07, NB10 = "07_diagnosing_failures.ipynb", "08_gan_in_2d.ipynb", "11_conditional_digits.ipynb"
 
 # --------------------------------------------------------------------------- harmless changes, with why
 # label → why; where two mutants share a label, (label, a piece of the changed source) → why.
@@ -309,9 +309,9 @@ TABLE = (
     ("03", NB03, "make_discriminator", check_make_discriminator),
     ("04", NB04, "d_loss", check_d_loss),
     ("04", NB04, "logit_gradient", check_logit_gradient),
-    ("06b", NB06, "diagnose_run", check_diagnose_run),
-    ("07", NB07, "small_variance_axis", check_small_variance_axis),
-    ("07", NB07, "variance_along", check_variance_along),
+    ("07", NB06, "diagnose_run", check_diagnose_run),
+    ("08", NB07, "small_variance_axis", check_small_variance_axis),
+    ("08", NB07, "variance_along", check_variance_along),
     ("10", NB10, "generator_input", check_generator_input),
 )
 

@@ -1,4 +1,4 @@
-"""Every single change of the step solutions of notebooks 05, 08 and 09 (and of 08's scaler and
+"""Every single change of the step solutions of notebooks 05, 09 and 10 (and of 09's scaler and
 losses) through its checker: a change of behaviour gets ✗ with a mistake named; a harmless change,
 and a correct answer written differently, gets ✓.
 
@@ -16,7 +16,7 @@ from gan_lesson.checks import (check_d_step, check_g_step, check_image_discrimin
 from mutants import Exercise, judge, run_check
 from notebook_cells import cells, solution_namespace
 
-NB05, NB08, NB09 = "05_training_loop.ipynb", "08_challenge_sequences.ipynb", "09_challenge_images.ipynb"
+NB05, NB08, NB09 = "05_training_loop.ipynb", "09_challenge_sequences.ipynb", "10_challenge_images.ipynb"
 
 
 def _cell(notebook, defines):
@@ -447,38 +447,38 @@ def EXERCISES():
                  HARMLESS_05_D, ALTERNATIVES_05_D),
         Exercise("05 g_step", _cell(NB05, "g_step"), n05, "g_step", lambda ns: check_g_step(ns["g_step"]),
                  HARMLESS_05_G, ALTERNATIVES_05_G),
-        Exercise("08 make_scaler", _cell(NB08, "make_scaler"), n08, "make_scaler",
+        Exercise("09 make_scaler", _cell(NB08, "make_scaler"), n08, "make_scaler",
                  lambda ns: check_series_scaler(ns["make_scaler"]), HARMLESS_08_SCALER, ALTERNATIVES_08_SCALER),
-        Exercise("08 make_generator", _cell(NB08, "make_generator"), n08, "make_generator",
+        Exercise("09 make_generator", _cell(NB08, "make_generator"), n08, "make_generator",
                  lambda ns: check_series_models(ns["make_generator"], ns["make_discriminator"]), HARMLESS_08_MODELS,
                  ALTERNATIVES_08_MODELS),
-        Exercise("08 make_discriminator", _cell(NB08, "make_discriminator"), n08, "make_discriminator",
+        Exercise("09 make_discriminator", _cell(NB08, "make_discriminator"), n08, "make_discriminator",
                  lambda ns: check_series_models(ns["make_generator"], ns["make_discriminator"]), HARMLESS_08_MODELS,
                  ALTERNATIVES_08_MODELS),
-        Exercise("08 d_loss", _cell(NB08, "d_loss"), n08, "d_loss",
+        Exercise("09 d_loss", _cell(NB08, "d_loss"), n08, "d_loss",
                  lambda ns: check_series_losses(ns["d_loss"], ns["g_loss"]), HARMLESS_08_LOSSES,
                  ALTERNATIVES_08_LOSSES),
-        Exercise("08 g_loss", _cell(NB08, "g_loss"), n08, "g_loss",
+        Exercise("09 g_loss", _cell(NB08, "g_loss"), n08, "g_loss",
                  lambda ns: check_series_losses(ns["d_loss"], ns["g_loss"]), HARMLESS_08_LOSSES,
                  ALTERNATIVES_08_LOSSES),
-        Exercise("08 d_step", _cell(NB08, "d_step"), n08, "d_step",
+        Exercise("09 d_step", _cell(NB08, "d_step"), n08, "d_step",
                  lambda ns: check_series_steps(ns["d_step"], ns["g_step"]), HARMLESS_08_D, ALTERNATIVES_08_STEPS),
-        Exercise("08 g_step", _cell(NB08, "g_step"), n08, "g_step",
+        Exercise("09 g_step", _cell(NB08, "g_step"), n08, "g_step",
                  lambda ns: check_series_steps(ns["d_step"], ns["g_step"]), HARMLESS_08_G, ALTERNATIVES_08_STEPS),
-        Exercise("09 make_generator", _cell(NB09, "make_generator"), n09, "make_generator",
+        Exercise("10 make_generator", _cell(NB09, "make_generator"), n09, "make_generator",
                  lambda ns: check_image_generator(ns["make_generator"]), HARMLESS_09_G, ALTERNATIVES_09_G),
-        Exercise("09 make_discriminator", _cell(NB09, "make_discriminator"), n09, "make_discriminator",
+        Exercise("10 make_discriminator", _cell(NB09, "make_discriminator"), n09, "make_discriminator",
                  lambda ns: check_image_discriminator(ns["make_discriminator"]), HARMLESS_09_D,
                  ALTERNATIVES_09_D),
-        Exercise("09 train_step", _cell(NB09, "train_step"), n09, "train_step",
+        Exercise("10 train_step", _cell(NB09, "train_step"), n09, "train_step",
                  lambda ns: check_image_train_step(ns["train_step"]), HARMLESS_09, ALTERNATIVES_09),
     )
 
 
 # --------------------------------------------------------------------------- the tests
 
-NAMES = ["05 d_step", "05 g_step", "08 make_scaler", "08 make_generator", "08 make_discriminator", "08 d_loss",
-         "09 make_generator", "09 make_discriminator", "08 g_loss", "08 d_step", "08 g_step", "09 train_step"]
+NAMES = ["05 d_step", "05 g_step", "09 make_scaler", "09 make_generator", "09 make_discriminator", "09 d_loss",
+         "10 make_generator", "10 make_discriminator", "09 g_loss", "09 d_step", "09 g_step", "10 train_step"]
 
 
 def _exercise(name):
@@ -518,9 +518,9 @@ def test_harmless_mutants_pass(name):
 
 
 ALTERNATIVES = [(e, key) for e, table in (
-    ("05 d_step", ALTERNATIVES_05_D), ("05 g_step", ALTERNATIVES_05_G), ("08 make_scaler", ALTERNATIVES_08_SCALER),
-    ("08 make_generator", ALTERNATIVES_08_MODELS), ("08 d_loss", ALTERNATIVES_08_LOSSES), ("08 d_step", ALTERNATIVES_08_STEPS),
-    ("09 make_generator", ALTERNATIVES_09_G), ("09 make_discriminator", ALTERNATIVES_09_D), ("09 train_step", ALTERNATIVES_09))
+    ("05 d_step", ALTERNATIVES_05_D), ("05 g_step", ALTERNATIVES_05_G), ("09 make_scaler", ALTERNATIVES_08_SCALER),
+    ("09 make_generator", ALTERNATIVES_08_MODELS), ("09 d_loss", ALTERNATIVES_08_LOSSES), ("09 d_step", ALTERNATIVES_08_STEPS),
+    ("10 make_generator", ALTERNATIVES_09_G), ("10 make_discriminator", ALTERNATIVES_09_D), ("10 train_step", ALTERNATIVES_09))
     for key in table]
 
 
@@ -542,58 +542,58 @@ def test_at_least_three_alternatives_per_exercise():
 #: The mutants of the known mistakes, and the words their diagnosis must hold (the right mistake, not another).
 KNOWN = [
     ("05 d_step", "moved `d_opt.zero_grad()` after `loss.backward()`", "ran between `loss.backward()` and `d_opt.step()`"),
-    ("08 d_step", "moved `d_opt.zero_grad()` after `loss.backward()`", "ran between `loss.backward()` and `d_opt.step()`"),
-    ("09 train_step", "moved `d_opt.zero_grad()` after `loss_d.backward()`", "ran between `loss.backward()` and `d_opt.step()`"),
+    ("09 d_step", "moved `d_opt.zero_grad()` after `loss.backward()`", "ran between `loss.backward()` and `d_opt.step()`"),
+    ("10 train_step", "moved `d_opt.zero_grad()` after `loss_d.backward()`", "ran between `loss.backward()` and `d_opt.step()`"),
     ("05 g_step", "moved `g_opt.zero_grad()` after `loss.backward()`", "ran between `loss.backward()` and `g_opt.step()`"),
     ("05 d_step", ".detach() added after D(fake)", "it sends no gradient to D"),
     ("05 d_step", ".detach() moved from G(z).detach() to D(fake)", "it sends no gradient to D"),
-    ("09 train_step", ".detach() added after G(z)", "G received no gradient"),
+    ("10 train_step", ".detach() added after G(z)", "G received no gradient"),
     ("05 d_step", "sign flipped on F.binary_cross_entropy(d_fake", "a sign slip in one term"),
-    ("09 train_step", "+ → − in bce(d_real", "a sign slip in one term"),
+    ("10 train_step", "+ → − in bce(d_real", "a sign slip in one term"),
     ("05 g_step", "sum for mean", "sums over the batch"),
-    ("09 train_step", "sum for mean: reduction='sum' in bce(d_out", "sums over the batch"),
+    ("10 train_step", "sum for mean: reduction='sum' in bce(d_out", "sums over the batch"),
     ("05 g_step", "a sigmoid added around D(G(z))", "second sigmoid"),
-    ("08 g_step", "a sigmoid added around D(G(z))", "second sigmoid"),
+    ("09 g_step", "a sigmoid added around D(G(z))", "second sigmoid"),
     ("05 d_step", "d_opt.step() → g_opt.step()", "called `g_opt.step()`"),
     ("05 d_step", "moved `d_opt.zero_grad()` after `d_opt.step()`", "runs only after `d_opt.step()`"),
-    ("08 make_scaler", "std → var", "divides by the variance"),
-    ("08 make_scaler", "sum for mean: data.mean", "not its mean"),
+    ("09 make_scaler", "std → var", "divides by the variance"),
+    ("09 make_scaler", "sum for mean: data.mean", "not its mean"),
 ]
 
 
 #: Mutants that crash inside the student's code, and the words their explanation must hold: the layer (its name
 #: as print(model) shows it and its type), what it received against what it expects, and the fix.
 CRASHES = [
-    ("09 make_generator", "swapped the arguments 64 and 32 of nn.ConvTranspose2d",
+    ("10 make_generator", "swapped the arguments 64 and 32 of nn.ConvTranspose2d",
      ["layer 4, nn.ConvTranspose2d(32, 64", "expects 32 input channels but receives 64",
       "in_channels must equal the out_channels of layer 1 (64)", "In and out look swapped"]),
-    ("09 make_generator", "swapped the arguments nn.ConvTranspose2d(noise_dim, 64, 2, 1, 0, bias=False) and "
+    ("10 make_generator", "swapped the arguments nn.ConvTranspose2d(noise_dim, 64, 2, 1, 0, bias=False) and "
      "nn.BatchNorm2d(64)", ["layer 1, nn.BatchNorm2d(64) expects 64 channels but receives 16",
                             "The batch norm sits before the layer whose output it normalises"]),
-    ("09 make_generator", "swapped the arguments 64 and 2 of nn.ConvTranspose2d",
+    ("10 make_generator", "swapped the arguments 64 and 2 of nn.ConvTranspose2d",
      ["layer 2, nn.BatchNorm2d(64) expects 64 channels but receives 2", "nn.BatchNorm2d(2) here"]),
-    ("09 make_generator", "swapped the arguments 1 and 0 of nn.ConvTranspose2d", ["has stride 0",
+    ("10 make_generator", "swapped the arguments 1 and 0 of nn.ConvTranspose2d", ["has stride 0",
      "(in_channels, out_channels, kernel_size, stride, padding)"]),
-    ("09 make_generator", "swapped the arguments 1 and (noise_dim, 1, 1) of nn.Unflatten",
+    ("10 make_generator", "swapped the arguments 1 and (noise_dim, 1, 1) of nn.Unflatten",
      ["nn.Unflatten: ", "Its arguments are (dim, unflattened_size)"]),
-    ("09 make_generator", "swapped the arguments nn.Unflatten(1, (noise_dim, 1, 1)) and nn.ConvTranspose2d",
+    ("10 make_generator", "swapped the arguments nn.Unflatten(1, (noise_dim, 1, 1)) and nn.ConvTranspose2d",
      ["first layer, layer 0, nn.ConvTranspose2d(16, 64", "flat rows, not pictures", "nn.Unflatten(1, (16, 1, 1))"]),
-    ("09 make_discriminator", "swapped the arguments 32 and 64 of nn.Conv2d",
+    ("10 make_discriminator", "swapped the arguments 32 and 64 of nn.Conv2d",
      ["layer 2, nn.Conv2d(64, 32", "expects 64 input channels but receives 32",
       "in_channels must equal the out_channels of layer 0 (32): nn.Conv2d(32, …)"]),
-    ("09 make_discriminator", "swapped the arguments 1 and 32 of nn.Conv2d",
+    ("10 make_discriminator", "swapped the arguments 1 and 32 of nn.Conv2d",
      ["layer 0, nn.Conv2d(32, 1", "expects 32 input channels but receives 1: the digits have 1 channel"]),
-    ("09 make_discriminator", "swapped the arguments 32 and 4 of nn.Conv2d",
+    ("10 make_discriminator", "swapped the arguments 32 and 4 of nn.Conv2d",
      ["layer 0, nn.Conv2d(1, 4, kernel_size=(32, 32)", "8×8 pictures (10×10 with its padding), smaller than its "
       "32×32 kernel"]),
-    ("09 make_discriminator", "swapped the arguments nn.Conv2d(64, 1, 2, 1, 0) and nn.Flatten()",
+    ("10 make_discriminator", "swapped the arguments nn.Conv2d(64, 1, 2, 1, 0) and nn.Flatten()",
      ["layer 6, nn.Conv2d(64, 1", "receives a tensor of shape (32, 256)", "layer 5, nn.Flatten", "belongs after the "
       "last convolution"]),
-    ("09 make_discriminator", "sign flipped on the returned value", ["a minus sign stands in front of a module"]),
-    ("08 make_generator", "sign flipped on the returned value", ["a minus sign stands in front of a module"]),
-    ("08 make_scaler", "mean → median in data.mean(dim=0)", ["returns a pair (values, indices), not a tensor"]),
-    ("08 make_scaler", "dropped line: mean, std = ", ["scale uses `mean`", "the line that computes it is missing"]),
-    ("08 d_loss", "dropped line: bce = ", ["d_loss uses `bce` before any line gives it a value"]),
+    ("10 make_discriminator", "sign flipped on the returned value", ["a minus sign stands in front of a module"]),
+    ("09 make_generator", "sign flipped on the returned value", ["a minus sign stands in front of a module"]),
+    ("09 make_scaler", "mean → median in data.mean(dim=0)", ["returns a pair (values, indices), not a tensor"]),
+    ("09 make_scaler", "dropped line: mean, std = ", ["scale uses `mean`", "the line that computes it is missing"]),
+    ("09 d_loss", "dropped line: bce = ", ["d_loss uses `bce` before any line gives it a value"]),
 ]
 
 

@@ -382,7 +382,7 @@ def run_nbgrader(course, *args, timeout=600):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """A course of all ten notebooks, and the students' copy, with nbgrader's student versions."""
+    """A course of all eleven notebooks, and the students' copy, with nbgrader's student versions."""
     pytest.importorskip("nbgrader")
     top = tmp_path_factory.mktemp("classroom")
     notebooks = top / "notebooks"

@@ -1,4 +1,4 @@
-"""Notebook 08 trains the student's own functions, and its judge reads the trained result.
+"""Notebook 09 trains the student's own functions, and its judge reads the trained result.
 
 These tests run the notebook's own code: the solution cells (read with notebook_cells), then the
 cells tagged "recipe" (data, scaler, settings, the training loop `train`). They train, so they
@@ -16,7 +16,7 @@ from gan_lesson.checks.sequences import (JOINT_TARGET, OPEN_TOL, OPEN_VALIDITY_T
 from gan_lesson.lessons.sequences import coverage, joint_coverage, validity
 from notebook_cells import cells, solution_namespace
 
-NOTEBOOK = "08_challenge_sequences.ipynb"
+NOTEBOOK = "09_challenge_sequences.ipynb"
 
 
 def notebook_namespace():

@@ -1,4 +1,4 @@
-"""Notebook 09 trains the student's own code: the networks from make_generator and
+"""Notebook 10 trains the student's own code: the networks from make_generator and
 make_discriminator and the step from train_step go through images.train, so a wrong step shows in
 the trained result; the reference reaches the open challenge's target; the own-folder cells run."""
 import json
@@ -13,7 +13,7 @@ from gan_lesson import data, images, plots
 from gan_lesson.checks.images import TARGET, check_digit_result
 from notebook_cells import NOTEBOOKS, PRELUDE, cells, solution_namespace
 
-NOTEBOOK = "09_challenge_images.ipynb"
+NOTEBOOK = "10_challenge_images.ipynb"
 
 
 def _code_cell(containing):

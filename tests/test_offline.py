@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "09_challenge_images.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "10_challenge_images.ipynb"
 
 
 def _can_unshare():

@@ -38,7 +38,7 @@ def first_cell(path):
 # ---------------------------------------------------------------------------- the cells as stored
 
 def test_every_notebook_installs_from_the_one_source():
-    assert len(NOTEBOOKS) == 10
+    assert len(NOTEBOOKS) == 11
     assert set_source.differs() == [], "run python tools/set_source.py"
 
 
@@ -252,6 +252,6 @@ def test_on_colab_the_first_cell_installs_from_a_wheel_and_notebook_01_runs(fres
     assert _stdout(cells[0]) == "gan_lesson importable: False\ngan-lesson listed: False\n"
     assert _stdout(cells[1]) == f"Installing gan_lesson from {wheel} with pip (up to a minute) ...\n"
     failed = [(i, e["ename"], e["evalue"][:200]) for i, c in enumerate(cells) for e in _errors(c)]
-    assert failed == []                           # notebook 01 top to bottom, then the imports of 02-10
+    assert failed == []                           # notebook 01 top to bottom, then the imports of 02-11
     assert _installed(fresh[1]) == ["gan_lesson", "gan_lesson-1.0.0.dist-info"]
     assert _stdout(cells[-1]).startswith(str(fresh[1] / "gan_lesson" / "__init__.py"))

@@ -1,4 +1,5 @@
 """README's promises: its commands exist and work, and its notebook map lists every notebook."""
+import importlib.util
 import json
 import re
 import shlex
@@ -32,8 +33,38 @@ def test_the_notebook_map_lists_every_notebook_with_its_measured_time():
     assert linked == {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
     for row in table.splitlines()[2:]:
         cells = [c.strip() for c in row.strip("|").split("|")]
-        assert re.fullmatch(r"\d+ s|[\d.]+ min", cells[3]), f"no measured run time in: {row[:60]}"
-        assert re.fullmatch(r"\d+ MB( \(largest\))?", cells[4]), f"no measured peak memory in: {row[:60]}"
+        assert re.fullmatch(r"\d+ s|[\d.]+ min", cells[4]), f"no measured run time in: {row[:60]}"
+        assert re.fullmatch(r"\d+ MB( \(largest\))?", cells[5]), f"no measured peak memory in: {row[:60]}"
+
+
+def _class_time():
+    spec = importlib.util.spec_from_file_location("class_time", ROOT / "benchmarks" / "class_time.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_class_times_are_what_benchmarks_class_time_counts():
+    """README's two class-time columns, and each notebook's own "Time:" line, within 5 minutes of
+    what the notebook holds (its words at 130 a minute, its figures, breaks, controls, exercises)."""
+    ct = _class_time()
+    table = README.split("<!-- notebook-table -->", 1)[1].strip().split("\n\n", 1)[0]
+    rows = [r for r in table.splitlines()[2:] if "(notebooks/" in r]
+    assert len(rows) == len(list((ROOT / "notebooks").glob("*.ipynb")))
+    for row in rows:
+        name = re.search(r"\(notebooks/([^)]+\.ipynb)\)", row).group(1)
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        count = ct.count(ROOT / "notebooks" / name)
+        live = re.fullmatch(r"(\d+) min", cells[2])
+        homework = re.fullmatch(r"(\d+) min \+ (\d+) min", cells[3])
+        assert live and homework, f"{name}: class times must read 'N min' and 'N min + M min', got {cells[2:4]}"
+        assert abs(int(live.group(1)) - count.live_minutes) <= 5, (name, cells[2], count.live_minutes)
+        assert abs(int(homework.group(1)) - count.talk_minutes) <= 5, (name, cells[3], count.talk_minutes)
+        assert abs(int(homework.group(2)) - count.exercise_minutes) <= 5, (name, cells[3], count.exercise_minutes)
+        intro = "".join(json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))["cells"][0]["source"])
+        said = re.search(r"\*\*Time:\*\* about (\d+) minutes", intro)
+        assert said, f"{name}: the first cell says no '**Time:** about N minutes'"
+        assert abs(int(said.group(1)) - count.live_minutes) <= 5, (name, said.group(0), count.live_minutes)
 
 
 @pytest.mark.slow

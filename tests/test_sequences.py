@@ -174,7 +174,7 @@ def test_the_tied_generator_fools_coverage_but_not_joint_coverage():
 
 
 def test_notebook_08s_yardsticks_score_as_its_text_says():
-    """The yardsticks of notebook 08 (same seeds): the tied generator [t, t, t, t+1, t+2] is as valid and, one
+    """The yardsticks of notebook 09 (same seeds): the tied generator [t, t, t, t+1, t+2] is as valid and, one
     variable at a time, as well spread as real series; only the joint coverage tells it from them."""
     g = torch.Generator().manual_seed(1)
     real = samplers.Sequences(0, 10, seed=1)(5000)

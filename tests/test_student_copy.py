@@ -275,12 +275,12 @@ def test_stubs_are_rewritten_to_stop_run_all_with_one_line():
     assert not isinstance(info.value, Exception)         # neither a checker nor `except Exception` swallows it
     # two functions in one cell, non-ASCII text before the stub, a `...` body, `return ...`
     two = 'def f(x):\n    """x → y²"""\n    raise NotImplementedError("later")\n\n\ndef g(): ...\n\ndef h():\n    return ...\n'
-    copy = rewrite_stubs(two, "08_challenge_sequences.ipynb")
+    copy = rewrite_stubs(two, "09_challenge_sequences.ipynb")
     for name in "fgh":
-        assert f'raise Unfinished("{name}", notebook="08")' in copy
+        assert f'raise Unfinished("{name}", notebook="09")' in copy
     assert '"""x → y²"""' in copy
-    method = rewrite_stubs("class G:\n    def forward(self, z):\n        raise NotImplementedError\n", "09_x.ipynb")
-    assert 'raise Unfinished("G.forward", notebook="09")' in method
+    method = rewrite_stubs("class G:\n    def forward(self, z):\n        raise NotImplementedError\n", "10_x.ipynb")
+    assert 'raise Unfinished("G.forward", notebook="10")' in method
     # answers: the cell itself stops while every answer is still `...`; a partial answer goes to its checker
     quiz = 'answers = {\n    "a": ...,   # X-rays\n    "b": ...,\n}'
     copy = rewrite_stubs(quiz, "01_learning_paradigms.ipynb")
@@ -288,7 +288,7 @@ def test_stubs_are_rewritten_to_stop_run_all_with_one_line():
     with pytest.raises(Unfinished, match=r"Exercise 'answers' \(notebook 01\).*replace the `\.\.\.`"):
         exec(copy, {})
     exec(copy.replace('"a": ...', '"a": "supervised"'), {})
-    exec(rewrite_stubs('prediction = ...  # "small" or "large"', "07_gan_in_2d.ipynb")
+    exec(rewrite_stubs('prediction = ...  # "small" or "large"', "08_gan_in_2d.ipynb")
          .replace("prediction = ...", 'prediction = "small"'), {})
     # cells without a stub, or not Python, are left alone
     assert rewrite_stubs("x = 1\nprint(x)", "02_x.ipynb") == "x = 1\nprint(x)"

@@ -6,7 +6,7 @@ opens the landing page and every notebook's page from disk in Debian's Chromium 
 Playwright, with every request that is not for a local file refused and recorded. Checks: no
 page asks for anything from the internet and every local file it asks for exists; every figure
 the notebook saved is on its page and loaded; every formula is typeset by MathJax; the sidebar
-leads to all ten notebooks in order; every widget has the live-kernel note above it and, when the
+leads to all eleven notebooks in order; every widget has the live-kernel note above it and, when the
 widget manager was bundled, is drawn from its saved state. Skipped without Jupyter Book 1,
 Playwright or Chromium (`pip install -e ".[website]" playwright`, Debian's `chromium`).
 """
@@ -218,7 +218,7 @@ def test_every_page_reads_with_the_network_refused(pages):
 def test_the_sidebar_leads_to_all_ten_notebooks_in_order(pages):
     seen, _ = pages
     expected = [f"notebooks/{nb.stem}.html" for nb in NOTEBOOKS]
-    assert len(expected) == 10, f"notebooks/ holds {len(expected)} notebooks, not 10"
+    assert len(expected) == 11, f"notebooks/ holds {len(expected)} notebooks, not 11"
     assert seen["index.html"]["nav"] == expected
     for nb in NOTEBOOKS:
         record = seen[f"notebooks/{nb.stem}.html"]

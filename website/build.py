@@ -5,7 +5,7 @@
 
 Nothing is executed: each page shows the outputs saved in its notebook. The script
 
-1. copies _config.yml, _toc.yml, index.md and the ten notebooks into DIR/source/ (the landing page
+1. copies _config.yml, _toc.yml, index.md and the eleven notebooks into DIR/source/ (the landing page
    gets its title, introduction, notebook table and start command from README.md; solution cells
    are folded; a note goes above every widget saying that it needs a live kernel);
 2. puts local copies of MathJax 3 and of the Jupyter widget manager in DIR/source/_offline/ (the

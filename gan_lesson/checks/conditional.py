@@ -1,4 +1,4 @@
-"""Checker for notebook 10 (conditional digits): the conditional generator's input.
+"""Checker for notebook 11 (conditional digits): the conditional generator's input.
 
     generator_input(z, labels, classes=10) -> (n, noise_dim + classes) float32
 

@@ -19,7 +19,7 @@ The right step has a = b = 1 (or ½, the mean of the two), s = 0. Every other ex
 mistake with a name: a missing term (a = 0), a sign slip in one term (b = −1), swapped labels, a
 loss summed over the batch (a = n), gradients not zeroed (s = 1), a second sigmoid. ``mistakes``
 holds the words for each, in the exercise's own vocabulary; the three step checkers (notebooks
-05, 08 and 09) share them. When no explanation fits, ``mistakes.effect_d`` / ``effect_g`` read
+05, 09 and 10) share them. When no explanation fits, ``mistakes.effect_d`` / ``effect_g`` read
 each term's share of the update (least squares) and say which term pushed the wrong way.
 
 ``sweep`` compares a loss with its reference across D's logits from −200 to 200 (shape, dtype,

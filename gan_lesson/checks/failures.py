@@ -1,4 +1,4 @@
-"""Checkers for notebook 06 (when training goes wrong): diagnose a run from its signals.
+"""Checkers for notebook 07 (diagnosing a failing run): diagnose a run from its signals.
 
 ``diagnose_run(d_real, d_fake, spread)`` receives the last 12 records of a run — mean D(x),
 mean D(G(z)) (probabilities) and the generated spread (generated std / real std), each a numpy

@@ -1,4 +1,4 @@
-"""Checkers for notebook 09 (images): the convolutional generator, the convolutional
+"""Checkers for notebook 10 (images): the convolutional generator, the convolutional
 discriminator, one DCGAN training step, and the open challenge's trained result.
 
     make_generator(noise_dim)  -> a module: noise (n, noise_dim) -> images (n, 1, 8, 8) in [−1, 1]

@@ -1,5 +1,5 @@
 """The mistakes a training step can make, diagnosed from what the step did (an ``engine.Trace``),
-in words the three step exercises share (notebooks 05, 08 and 09).
+in words the three step exercises share (notebooks 05, 09 and 10).
 
 Each ``d_update`` / ``g_update`` call reads one network's update from the trace and either
 returns (the update is right) or raises ``Fail(problem, hint)`` naming the first difference from
@@ -448,7 +448,7 @@ TENSOR_NOTES = {"a tensor that still carries its graph": "fine; `.item()` gives 
 
 def how_returned(kinds, names=("the loss",)):
     """The ✓ message's words for how a step returned its loss(es), one kind (from ``loss_value``) per name:
-    a float is said plainly, a tensor is accepted with a note (the same words in notebooks 05, 08 and 09)."""
+    a float is said plainly, a tensor is accepted with a note (the same words in notebooks 05, 09 and 10)."""
     plural = {"a float": "floats", "a tensor": "tensors",
               "a tensor that still carries its graph": "tensors that still carry their graphs"}
     if len(set(kinds)) == 1:
@@ -466,8 +466,8 @@ def how_returned(kinds, names=("the loss",)):
 
 # D's loss is the mean over the real batch plus the mean over the fake batch. An overall constant factor (the
 # half that one mean over both batches joined gives when they have the same size) is accepted, with a note; a
-# mean over the joined batch is wrong once the batches differ in size, and is told so. Notebooks 04, 05, 08 and
-# 09 use these words.
+# mean over the joined batch is wrong once the batches differ in size, and is told so. Notebooks 04, 05, 09 and
+# 10 use these words.
 
 def scaled_note(c, formula):
     """The ✓ message's note for a D loss that is ``c`` times ``formula`` (c ≠ 1, c > 0)."""

@@ -1,4 +1,4 @@
-"""Checkers for notebook 08 (the sequences challenge), one per step of the scaffold:
+"""Checkers for notebook 09 (the sequences challenge), one per step of the scaffold:
 
     make_scaler(data) -> (scale, unscale)              1. data: to standard units and back
     make_generator(noise_dim), make_discriminator()    2. models: G (noise -> 5), D (5 -> logit)

@@ -10,7 +10,7 @@ student's own networks: it builds a small pair with fixed seeds and runs the stu
 deep copies with recording SGD optimizers (``engine.run_step``: one step moves the weights by
 exactly −lr·gradient, and every zero_grad, backward and step is logged in order). What moved,
 the gradient each step used and the order of the calls are then read by ``mistakes``, the table
-of mistakes notebooks 05, 08 and 09 share (labels swapped, a term missing or subtracted, a loss
+of mistakes notebooks 05, 09 and 10 share (labels swapped, a term missing or subtracted, a loss
 summed over the batch, gradients not zeroed or wiped before the step, the fake batch not
 detached or D's output detached, the saturating loss, a second sigmoid, the other optimizer…).
 """

@@ -1,4 +1,4 @@
-"""Checkers for notebook 07 (a GAN in two dimensions): where the GAN is least accurate.
+"""Checkers for notebook 08 (a GAN in two dimensions): where the GAN is least accurate.
 
 ``check_small_variance_axis(fn)``: ``fn(cov)`` with ``cov`` a covariance matrix, a tensor
 ``(d, d)``, must return the unit eigenvector of its smallest eigenvalue, a tensor ``(d,)``

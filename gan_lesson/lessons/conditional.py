@@ -5,10 +5,10 @@ A conditional GAN (Mirza and Osindero, 2014) gives G and D one extra input, the 
 * G: noise ``(n, noise_dim)`` and labels ``(n,)`` → images ``(n, 1, 8, 8)``. The label becomes a
   one-hot row of ``classes`` numbers appended to the noise (``generator_input``, or the
   student's own function of that name, passed as ``generator_input=``), and the DCGAN generator
-  of notebook 09 (``images.ImageGenerator``) takes the longer vector;
+  of notebook 10 (``images.ImageGenerator``) takes the longer vector;
 * D: images ``(n, 1, 8, 8)`` and labels ``(n,)`` → one logit per image ``(n, 1)``. Each of the
   one-hot numbers becomes a constant 8×8 plane stacked onto the picture as an extra channel
-  (``discriminator_input``), so D reads 1 + classes channels; otherwise it is notebook 09's
+  (``discriminator_input``), so D reads 1 + classes channels; otherwise it is notebook 10's
   ``images.ImageDiscriminator``.
 
 Real digits go to D with their true labels, fakes with the labels G was asked for, so D learns
@@ -127,10 +127,10 @@ class ConditionalGenerator(nn.Module):
     """Noise ``(n, noise_dim)`` and labels ``(n,)`` → images ``(n, channels, size, size)`` in [−1, 1].
 
     ``G(z, labels)`` builds its input from the noise and the labels, the one-hot label appended
-    to the noise, and runs notebook 09's DCGAN generator on it (``self.body``, an
+    to the noise, and runs notebook 10's DCGAN generator on it (``self.body``, an
     ``images.ImageGenerator`` for noise_dim + classes inputs). The input is built by
     ``generator_input(z, labels, classes)``: the package's function of that name, or your own
-    (notebook 10's exercise), which must return a float tensor ``(n, noise_dim + classes)``.
+    (notebook 11's exercise), which must return a float tensor ``(n, noise_dim + classes)``.
     ``seed`` fixes the initial weights.
     """
 
@@ -174,7 +174,7 @@ class ConditionalGenerator(nn.Module):
 class ConditionalDiscriminator(nn.Module):
     """Images ``(n, channels, size, size)`` and labels ``(n,)`` → one logit per image ``(n, 1)``.
 
-    ``D(x, labels)`` stacks ``classes`` label planes onto the picture and runs notebook 09's
+    ``D(x, labels)`` stacks ``classes`` label planes onto the picture and runs notebook 10's
     DCGAN discriminator (``self.body``, an ``images.ImageDiscriminator`` for channels + classes
     input channels). ``seed`` fixes the initial weights.
     """

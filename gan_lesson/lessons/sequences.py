@@ -1,4 +1,4 @@
-"""The sequences challenge (notebook 08): is a generated series valid, and do the series vary?
+"""The sequences challenge (notebook 09): is a generated series valid, and do the series vary?
 
 Real series are five numbers ``[a, b, c, c+1, c+2]`` with a, b and c uniform on ``[low, high)``
 (``samplers.Sequences``; default ``[0, 10)``). Entries are numbered x₀ … x₄, so the rule is

@@ -413,7 +413,7 @@ TARGETS = {
 _PLAIN = {"lr_decay": False, "ema": 0.0}                       # no schedule, no averaging
 _SGD = {"optimizer": "sgd", "momentum": 0.9, **_PLAIN}
 
-#: Named starting points, each a lesson of notebook 06. A preset sets the recipe, the target (a
+#: Named starting points, each a failure of notebook 06, diagnosed in notebook 07. A preset sets the recipe, the target (a
 #: key of ``TARGETS``; the first target when it names none), any setting that has a dashboard
 #: control and the seed, and under ``changes`` any other recipe setting; everything else takes
 #: the recipe's value. ``expect`` is what the coach should say of the run (one of

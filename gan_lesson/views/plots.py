@@ -582,7 +582,7 @@ def gan_diagram(ax=None):
     return ax
 
 
-# --------------------------------------------------------------------------- when training fails (notebook 06)
+# --------------------------------------------------------------------------- when training fails (notebooks 06 and 07)
 
 #: Colours for runs that are neither real nor generated data nor D's belief: none of them is
 #: REAL's blue, FAKE's orange or BELIEF's green (Okabe–Ito black, vermillion, purple, sky blue).
