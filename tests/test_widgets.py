@@ -271,3 +271,24 @@ for png in (saved.getvalue(), shown):
                          env={**__import__("os").environ, "MPLBACKEND": "module://matplotlib_inline.backend_inline"})
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["255", "255"], f"lowest alpha (saved, shown): {out.stdout.split()}"
+
+
+def test_a_target_changed_while_the_live_view_is_made_gets_a_view_of_its_own():
+    """The notebook picks another target (a preset) while the background thread makes the live view
+    for the previous one: the run on the new target must not draw into the old target's view (a 2-D
+    ring's scatter fed 1-D samples raised IndexError in the browser)."""
+    d = None
+
+    def ring():
+        if d is not None and d.target.value == "ring":
+            d.target.value = "line"     # as a preset chosen from the notebook, while the view is being made
+        return samplers.Ring(seed=0)
+
+    d = Dashboard(background=True, targets={"ring": ring, "line": lambda: samplers.Gaussian(4, 1.25)})
+    d.epochs.value = 30
+    d.target.value = "ring"             # readies the ring's view in a thread; the ring switches the menu
+    wait_scaled(lambda: d._preparer is None, 30, "the live view being made in the background")
+    assert d.target.value == "line"
+    d.train(blocking=True)
+    assert d.result is not None and d.result.status == "finished", d.status.value
+    assert d.result.sample(5).shape == (5, 1)

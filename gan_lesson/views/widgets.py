@@ -514,8 +514,9 @@ class Dashboard:
         status, style, error, result = None, "danger", None, None
         try:
             with self._view_lock:       # waits for a preparation of the live view under way
-                self._target = self.targets[self.target.value]()
-                self._ready_view(self._target)
+                name = self.target.value
+                self._target = self.targets[name]()
+                self._ready_view(self._target, name)
                 self._drawing, self._run_started = 0.0, time.thread_time()
                 result = fit(self._target, callback=self._on_progress, progress=False, **self.settings())
                 self.result = result
@@ -619,18 +620,20 @@ class Dashboard:
         self.coach.value = diagnosis.html()
 
     # ------------------------------------------------------------------ drawing
-    def _ready_view(self, target, generator=None):
+    def _ready_view(self, target, name, generator=None):
         """Make the live view ready for a run on ``target`` (the view lock held): the one made for
         this target and number of epochs, emptied, or a new one; either way drawn now, before the
         run's clock starts, so that each picture during the run draws only what moves. A new view's
         real samples come from a generator of its own (a sampler uses it; a plain function draws as
         it always does): the view is readied in the run's thread or a thread of its own, while the
-        notebook may be drawing random numbers from PyTorch's global generator."""
-        key = (self.target.value, self.epochs.value)
+        notebook may be drawing random numbers from PyTorch's global generator. ``name`` is the
+        menu entry ``target`` was made from: read once by the caller, since the menu may change
+        meanwhile (a preset chosen from the notebook while this view is being made)."""
+        key = (name, self.epochs.value)
         if self._view is None or self._view_for != key:
             generator = torch.Generator().manual_seed(0) if generator is None else generator
             reference = _check_sample(target, f"targets[{key[0]!r}]", generator)    # a bad target: fit's own message
-            self._view, self._view_for = plots.LiveView(target, reference, self.epochs.value), key
+            self._view, self._view_for = plots.LiveView(target, reference, key[1]), key
         if not self._view.fresh:
             self._view.reset()
             self._view.prepare()
@@ -657,11 +660,12 @@ class Dashboard:
                 self._prepare_pending = False
             with self._view_lock:
                 try:
-                    target = self.targets[self.target.value]()
+                    name = self.target.value
+                    target = self.targets[name]()
                     if not isinstance(target, samplers.Sampler):
                         continue    # only a sampler draws from a generator of its own; the run readies this view
                     # this thread must not draw from PyTorch's global generator: the notebook draws from it meanwhile
-                    self._ready_view(target, generator=torch.Generator().manual_seed(0))
+                    self._ready_view(target, name, generator=torch.Generator().manual_seed(0))
                 except Exception:  # noqa: BLE001 - the run makes its own view, and reports what fails
                     self._view = None
 
