@@ -25,7 +25,46 @@ def run(fn, capsys):
 def test_notebook_solution_passes(solutions, capsys):
     ok, out = run(solutions["diagnose_run"], capsys)
     assert ok and out.startswith("✓"), out
-    assert "all 8 runs diagnosed right" in out
+    assert "all 12 runs diagnosed right" in out
+
+
+# answers that judge the wrong records or the wrong signal (each passed when the checker had 8 runs)
+_L = slice(-5, None)
+
+
+def _answer(d_win, collapse, swing):
+    def diagnose_run(d_real, d_fake, spread):
+        if d_win(d_real, d_fake):
+            return "d_winning"
+        if collapse(spread):
+            return "collapsed"
+        if swing(d_real, d_fake):
+            return "oscillating"
+        return "healthy"
+    return diagnose_run
+
+
+_LAST5_WIN = lambda r, f: r[_L].mean() > 0.8 and f[_L].mean() < 0.2          # noqa: E731
+_FAKE_SWING = lambda r, f: f.max() - f.min() > 0.3                            # noqa: E731
+
+
+@pytest.mark.parametrize("answer, words", [
+    (_answer(lambda r, f: r.mean() > 0.8 and f.mean() < 0.2, lambda s: s.mean() < 0.35, _FAKE_SWING),
+     "not the whole history"),
+    (_answer(_LAST5_WIN, lambda s: s[_L].mean() < 0.35, lambda r, f: f[_L].max() - f[_L].min() > 0.3),
+     "The swing is judged over every record"),
+    (_answer(_LAST5_WIN, lambda s: s[_L].mean() < 0.35, lambda r, f: np.ptp(r) > 0.3),
+     "D(x) stayed near"),
+    (_answer(_LAST5_WIN, lambda s: s[_L].mean() < 0.35, lambda r, f: np.ptp(r - f) > 0.3),
+     "judge D(G(z)) itself, not the gap"),
+    (_answer(lambda r, f: r[-4:].mean() > 0.8 and f[-4:].mean() < 0.2, lambda s: s[-4:].mean() < 0.35,
+             _FAKE_SWING), "Average exactly the last 5 records"),
+    (_answer(_LAST5_WIN, lambda s: s[-1] < 0.35, _FAKE_SWING), "not the last record alone"),
+], ids=["whole history", "swing over the last 5", "swing of D(x)", "swing of the gap", "last 4 records",
+        "last record"])
+def test_answers_that_read_the_wrong_records_are_named(answer, words, capsys):
+    ok, out = run(answer, capsys)
+    assert not ok and words in out, out
 
 
 def test_messages_are_deterministic(solutions, capsys):

@@ -391,6 +391,14 @@ def make_generator(noise_dim):
     )
 """
 ALTERNATIVES_09_D = {
+    "in-place leaky ReLUs": """
+def make_discriminator():
+    return nn.Sequential(
+        nn.Conv2d(1, 32, kernel_size=4, stride=2, padding=1), nn.LeakyReLU(0.2, inplace=True),
+        nn.Conv2d(32, 64, kernel_size=4, stride=2, padding=1), nn.BatchNorm2d(64), nn.LeakyReLU(0.2, inplace=True),
+        nn.Conv2d(64, 1, kernel_size=2), nn.Flatten(start_dim=1),
+    )
+""",
     "average pooling shrinks, stride-1 convolutions": """
 def make_discriminator():
     return nn.Sequential(

@@ -48,6 +48,21 @@ def _cases():
          "d_real": np.concatenate([_noisy(0.60, 7, 13, 0.02), _noisy(0.50, 5, 14, 0.02)]),
          "d_fake": np.concatenate([_noisy(0.38, 7, 15, 0.02), _noisy(0.49, 5, 16, 0.02)]),
          "spread": np.round(np.concatenate([low, high]) + _noisy(0.0, n, 17, 0.01), 3)},
+        # the four below tell apart answers that judge the wrong records or the wrong signal
+        {"label": "oscillating", "what": "an oscillation that is calm in its latest records",
+         "d_real": _noisy(0.50, n, 24, 0.02),
+         "d_fake": np.array([0.50, 0.85, 0.20, 0.80, 0.15, 0.75, 0.30, 0.45, 0.50, 0.48, 0.52, 0.50]),
+         "spread": _noisy(1.00, n, 25, 0.05)},
+        {"label": "oscillating", "what": "an oscillation where D's two outputs rise and fall together",
+         "d_real": np.array([0.55, 0.80, 0.30, 0.75, 0.25, 0.70, 0.35, 0.78, 0.28, 0.72, 0.33, 0.65]),
+         "d_fake": np.array([0.50, 0.75, 0.25, 0.70, 0.20, 0.65, 0.30, 0.73, 0.23, 0.67, 0.28, 0.60]),
+         "spread": _noisy(1.00, n, 26, 0.05)},
+        {"label": "collapsed", "what": "a run that collapsed in its latest records",
+         "d_real": _noisy(0.52, n, 27, 0.02), "d_fake": _noisy(0.47, n, 28, 0.02),
+         "spread": np.array([1.00, 0.98, 1.02, 0.97, 1.01, 0.99, 0.96, 0.12, 0.10, 0.11, 0.09, 0.45])},
+        {"label": "d_winning", "what": "a run that D has only just won",
+         "d_real": np.array([0.50, 0.52, 0.55, 0.60, 0.66, 0.72, 0.78, 0.99, 0.80, 0.79, 0.79, 0.80]),
+         "d_fake": _noisy(0.05, n, 29, 0.01), "spread": _noisy(0.10, n, 30, 0.01)},
     ]
 
 
@@ -110,6 +125,22 @@ def _problem(case, said):
             f"you called a run that recovered 'collapsed': its spread was tiny ({s[:7].mean():.2f}) in the "
             f"first 7 records but has been near {s[last5].mean():.2f} for the last 5. Judge the latest records, "
             "not the whole history.",
+        ("an oscillation that is calm in its latest records", "healthy"):
+            f"you called {case['what']} 'healthy': the last 5 records are calm, but over all {RECORDS} records "
+            f"D(G(z)) swung between {f.min():.2f} and {f.max():.2f}. The swing is judged over every record (and on "
+            f"D(G(z)): D(x) stayed near {r.mean():.2f} here).",
+        ("an oscillation where D's two outputs rise and fall together", "healthy"):
+            f"you called {case['what']} 'healthy': D(G(z)) swings between {f.min():.2f} and {f.max():.2f}. D(x) "
+            f"moves with it, so their gap stays near {float((r - f).mean()):.2f}: judge D(G(z)) itself, not the gap.",
+        ("a run that collapsed in its latest records", "healthy"):
+            f"you called {case['what']} 'healthy': the spread was near {s[:7].mean():.2f} at first, but its mean "
+            f"over the last 5 records is {s[last5].mean():.2f}. Judge the mean of the last 5 records: not the whole "
+            f"history (mean {s.mean():.2f}), not the last record alone ({s[-1]:.2f}).",
+        ("a run that D has only just won", "collapsed"):
+            f"you called {case['what']} 'collapsed': over the last 5 records D(x) ≈ {r[last5].mean():.3f} (above "
+            f"0.8) and D(G(z)) ≈ {f[last5].mean():.2f} (below 0.2), so D wins and the narrow spread is its "
+            "symptom. Average exactly the last 5 records (d_real[-5:]): the last 4 give "
+            f"{r[-4:].mean():.3f}.",
         ("a run that recovered from a collapse", "oscillating"):
             "you called a run that recovered 'oscillating': its spread jumped once, from "
             f"{s[:7].mean():.2f} to {s[last5].mean():.2f}, and stayed there — one step up is progress, not a "
@@ -136,6 +167,7 @@ def check_diagnose_run(diagnose_run):
                "Return one of these strings, spelled the same way (lower case, underscore in 'd_winning').")
         if said != case["label"]:
             raise Fail(_problem(case, said), HINTS[case["label"]])
-    return (f"all {len(cases)} runs diagnosed right: a healthy run, two where D wins, three collapses (one that "
-            "fools D, one that D sees through without winning), an oscillation judged over its records, and a run "
-            "that recovered from a collapse.")
+    return (f"all {len(cases)} runs diagnosed right: a healthy run, three where D wins (one only just), four "
+            "collapses (one that fools D, one that D sees through without winning, one in the latest records "
+            "only), three oscillations judged over all their records (one calm at the end, one where D's two "
+            "outputs move together), and a run that recovered from a collapse.")

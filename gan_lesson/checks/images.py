@@ -271,6 +271,13 @@ def _check_generator(make_generator):
     expect(float((a - b).abs().max()) > 1e-6, "G gives the same picture whatever the noise.",
            "Each layer must work on the output of the one before, starting from z.")
     _activations_between(G, z, LEARNED, "G", "Put nn.ReLU() after the batch norm of every hidden layer.")
+    leaves = list(_leaves(G))
+    last = max(i for i, m in enumerate(leaves) if isinstance(m, LEARNED))
+    expect(not any(isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)) for m in leaves[last + 1:]),
+           "a batch norm acts on G's output layer: it forces every batch of pictures to the same mean and spread "
+           "of ink before tanh, whatever the real digits have (DCGAN leaves it out there: with it, samples "
+           "oscillate and training is unstable).",
+           "Remove the batch norm after the last layer: ConvTranspose2d(…, 1, …) then nn.Tanh().")
     with torch.no_grad():
         pictures = copy.deepcopy(G).eval()(z)
     still = int((pictures.std(0) == 0).sum())
@@ -337,7 +344,7 @@ def _activations_between(model, x, kinds, who, hint):
         def emit(m, args, out):
             g = torch.Generator().manual_seed(300 + i)
             wide["x"] = (2 * torch.rand(out.shape, generator=g) - 1) * 10
-            return wide["x"]
+            return wide["x"].clone()        # a copy: an in-place activation (inplace=True) must not change ours
 
         handles = [a.register_forward_hook(emit),
                    b.register_forward_pre_hook(lambda m, args: seen.setdefault("x", args[0].detach().clone()))]
@@ -444,6 +451,13 @@ def _check_discriminator(make_discriminator):
 
     _activations_between(D, x, (nn.Conv2d, nn.Linear), "D",
                          "Put nn.LeakyReLU(0.2) after every hidden convolution (after its batch norm, if it has one).")
+    leaves = list(_leaves(D))
+    first = next(i for i, m in enumerate(leaves) if isinstance(m, (nn.Conv2d, nn.Linear)))
+    expect(not (first + 1 < len(leaves) and isinstance(leaves[first + 1], (nn.BatchNorm1d, nn.BatchNorm2d))),
+           "a batch norm follows D's first layer: it rescales what D sees of each batch of raw pictures, so D's "
+           "verdict on one picture depends on the others in its batch (DCGAN leaves it out there: with it, "
+           "training is unstable).",
+           "Remove the batch norm after the first convolution; keep it on the hidden layers only.")
     x_in = x.clone().requires_grad_(True)
     try:
         copy.deepcopy(D).train()(x_in).sum().backward()

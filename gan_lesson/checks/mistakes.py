@@ -101,6 +101,11 @@ def _order(trace, net, opt, words, phase, start=0, values=(), both=False):
         raise Fail(f"{net} did not change, yet its gradients hold this step's loss: `{opt}.step()` did not run "
                    "after `loss.backward()` (it is missing).",
                    f"The order is: `{opt}.zero_grad()`, the loss, `loss.backward()`, `{opt}.step()`.")
+    if len(steps) > 1 and not both:
+        raise Fail(f"`{opt}.step()` ran {len(steps)} times in {phase}: {net} took one update on part of its loss "
+                   "(the real batch's term, say) and then another on the rest, so the second is computed on a "
+                   f"{net} the first has already moved, and each batch's term counts as a whole step.",
+                   f"Add the terms into one loss, then one `loss.backward()` and one `{opt}.step()`.")
     i = steps[0]
     before = [b for b in backs if b < i and not is_zero(trace.events[b].added[net])]
     after = [b for b in backs if b > i and not is_zero(trace.events[b].added[net])]

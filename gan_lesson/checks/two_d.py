@@ -306,6 +306,12 @@ def check_variance_along(fn):
                  "Divide by n (or n − 1): p.var()."),
                 (float(xd.var()), "the variance of all the numbers in x together, whatever the axis",
                  _PROJECT_HINT),
+                (float((xd * ad).var()), "the variance of all the numbers of x * axis together: `*` multiplies "
+                 "each coordinate by its weight but does not add the two, so each point still has two numbers, "
+                 "not one projection", _PROJECT_HINT),
+                (float((xd * ad).var(0).sum()), "the variances of the two columns of x * axis, added: `*` weighs "
+                 "each coordinate but never adds them into one projection, so the correlation is left out",
+                 _PROJECT_HINT),
                 (-right[0], "minus the variance: a variance is never negative, the sign is flipped",
                  "Return p.var() itself."),
                 (-right[1], "minus the variance: a variance is never negative, the sign is flipped",
