@@ -287,8 +287,20 @@ def _check_generator(make_generator):
     n_params = sum(p.numel() for p in G.parameters() if p.requires_grad)
     enlarge = ("transposed convolutions" if any(isinstance(m, nn.ConvTranspose2d) for m in G.modules()) else
                "upsampling and convolutions")
+    notes = []
+    leaves = list(_leaves(G))
+    hidden = [m for m in leaves[:last] if isinstance(m, ACTIVATIONS)]
+    if any(not isinstance(m, nn.ReLU) for m in hidden):
+        kinds = sorted({type(m).__name__ for m in hidden if not isinstance(m, nn.ReLU)})
+        notes.append(f"your hidden layers use {', '.join(kinds)} where DCGAN's generator uses ReLU (it works; the "
+                     "leaky kind is DCGAN's choice for D)")
+    norms = [i for i, m in enumerate(leaves) if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
+    if any(i > 0 and isinstance(leaves[i - 1], ACTIVATIONS) for i in norms):
+        notes.append("your batch norm comes after the activation; DCGAN normalises first, then applies ReLU, so "
+                     "the ReLU sees values centred on 0 and cuts about half of them (both train)")
     return (f"noise ({BATCH}, {NOISE_DIM}) → images {_shape(out)} in [−1, 1] through {enlarge} "
-            f"({path}), batch norm, tanh out; {n_params} parameters.")
+            f"({path}), batch norm, tanh out; {n_params} parameters"
+            + "".join(f". Note: {n}" for n in notes) + ".")
 
 
 def _gradients_reach(model, x, who):
@@ -476,8 +488,11 @@ def _check_discriminator(make_discriminator):
     shrink = ("stride-2 convolutions" if not pooled else
               "convolutions and pooling (fine; DCGAN shrinks with strided convolutions instead, which learn how)"
               if not strided else "strided convolutions and pooling (fine)")
+    slopes = sorted({m.negative_slope for m in leaky if m.negative_slope < 0.1})
+    note = (f". Note: your leaky ReLU has slope {slopes[0]:g} for negative inputs (nn.LeakyReLU()'s default is "
+            "0.01); DCGAN uses 0.2, which lets more of the gradient through to G" if slopes else "")
     return (f"images {_shape(x)} → logits {_shape(out)} through {shrink} ({path}), leaky ReLU, "
-            f"no sigmoid (BCEWithLogitsLoss applies it); {n_params} parameters.")
+            f"no sigmoid (BCEWithLogitsLoss applies it); {n_params} parameters{note}.")
 
 
 # --------------------------------------------------------------------------- one training step
