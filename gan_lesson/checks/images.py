@@ -488,9 +488,20 @@ def _check_discriminator(make_discriminator):
     shrink = ("stride-2 convolutions" if not pooled else
               "convolutions and pooling (fine; DCGAN shrinks with strided convolutions instead, which learn how)"
               if not strided else "strided convolutions and pooling (fine)")
+    notes = []
     slopes = sorted({m.negative_slope for m in leaky if m.negative_slope < 0.1})
-    note = (f". Note: your leaky ReLU has slope {slopes[0]:g} for negative inputs (nn.LeakyReLU()'s default is "
-            "0.01); DCGAN uses 0.2, which lets more of the gradient through to G" if slopes else "")
+    if slopes:
+        notes.append(f"your leaky ReLU has slope {slopes[0]:g} for negative inputs (nn.LeakyReLU()'s default is "
+                     "0.01); DCGAN uses 0.2, which lets more of the gradient through to G")
+    odd = sorted({m.kernel_size[0] for m in D.modules() if isinstance(m, nn.Conv2d) and m.stride[0] == 2
+                  and m.kernel_size[0] % 2 == 1})
+    if odd:
+        notes.append(f"a stride-2 convolution of yours has kernel {odd[0]}: its windows overlap unevenly (some pixels "
+                     "are read twice, others once); DCGAN's kernel 4 with stride 2 reads every pixel equally often")
+    if isinstance(_leaves(D)[-1], nn.Linear) or any(isinstance(m, nn.Linear) for m in _leaves(D)[-2:]):
+        notes.append("D ends with nn.Linear where DCGAN ends with a convolution over the last 2×2 map (the same "
+                     "weights, arranged as a layer)")
+    note = "".join(f". Note: {n}" for n in notes)
     return (f"images {_shape(x)} → logits {_shape(out)} through {shrink} ({path}), leaky ReLU, "
             f"no sigmoid (BCEWithLogitsLoss applies it); {n_params} parameters{note}.")
 
